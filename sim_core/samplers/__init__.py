@@ -1,0 +1,48 @@
+"""Reverse-process samplers: DDPM (ancestral), DDIM and DPM-Solver++(2M).
+
+    smp = make_sampler("ddim", schedule, steps=50, spacing="leading", eta=0.0)
+    for t in smp.timesteps:
+        out = smp.step(model(x, t, cond), t, x)
+        x = out.prev_sample
+"""
+
+from sim_core._checks import check_choice
+from sim_core.samplers.base import SPACINGS, Sampler, SamplerOutput, spaced_timesteps
+from sim_core.samplers.ddim import DDIMSampler
+from sim_core.samplers.ddpm import DDPMSampler
+from sim_core.samplers.dpmsolver import DPMSolverPlusPlusSampler
+from sim_core.schedules import Schedule
+
+KINDS = ("ddpm", "ddim", "dpmsolver++")
+
+__all__ = ["KINDS", "SPACINGS", "Sampler", "SamplerOutput", "make_sampler", "spaced_timesteps"]
+
+
+def make_sampler(
+    kind: str,
+    schedule: Schedule,
+    steps: int = 50,
+    spacing: str = "leading",
+    eta: float = 0.0,
+    clip_sample: float | None = None,
+) -> Sampler:
+    """A sampler of `kind` visiting `steps` timesteps of `schedule` with diffusers' `spacing`.
+
+    eta applies to DDIM only (0 deterministic, 1 as random as DDPM). clip_sample, when set,
+    clips x̂_0 to [−clip_sample, clip_sample] (off by default, as the issue asks)."""
+    check_choice(kind, KINDS, "sampler")
+    check_choice(spacing, SPACINGS, "spacing")
+    if not isinstance(schedule, Schedule):
+        raise ValueError(f"schedule must come from make_schedule(); got {type(schedule).__name__}")
+    limit = schedule.num_steps - (1 if kind == "dpmsolver++" else 0)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= limit:
+        raise ValueError(f"steps must be an integer in [1, {limit}] for {kind}; got {steps!r}")
+    if clip_sample is not None and not clip_sample > 0:
+        raise ValueError(f"clip_sample must be a positive number or None; got {clip_sample!r}")
+    if kind == "ddim":
+        return DDIMSampler(schedule, steps, spacing, eta=eta, clip_sample=clip_sample)
+    if eta != 0.0:
+        raise ValueError(f"eta applies to ddim only; {kind} got eta={eta!r}")
+    if kind == "ddpm":
+        return DDPMSampler(schedule, steps, spacing, clip_sample=clip_sample)
+    return DPMSolverPlusPlusSampler(schedule, steps, spacing, clip_sample=clip_sample)

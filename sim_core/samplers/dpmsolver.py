@@ -1,0 +1,86 @@
+"""DPM-Solver++(2M) (Lu et al. 2022, https://arxiv.org/abs/2211.01095), as diffusers'
+DPMSolverMultistepScheduler(algorithm_type="dpmsolver++", solver_order=2,
+solver_type="midpoint", final_sigmas_type="zero").
+
+It solves the diffusion ODE in λ = log(α/σ) with data prediction x̂_0:
+
+    σ_i = √((1 − ᾱ_t)/ᾱ_t),  α_i = 1/√(σ_i² + 1),  σ̂_i = σ_i α_i,  λ_i = log α_i − log σ̂_i
+    h = λ_{i+1} − λ_i
+    first order (= DDIM):   x_{i+1} = (σ̂_{i+1}/σ̂_i) x_i − α_{i+1}(e^{−h} − 1) · D0
+    second order:           … − ½ α_{i+1}(e^{−h} − 1) · D1,                          (alg. 2)
+                            D0 = x̂_0(i),  D1 = (x̂_0(i) − x̂_0(i−1)) · h / h_prev
+
+The first step has no history (first order); the last goes to σ = 0 (first order, and it
+returns x̂_0 exactly: λ = +∞ there, so e^{−h} = 0).
+"""
+
+import numpy as np
+
+from sim_core.samplers.base import Sampler, spaced_timesteps
+
+
+def _alpha_sigma(sigma):
+    alpha = 1 / (sigma**2 + 1) ** 0.5
+    return alpha, sigma * alpha
+
+
+class DPMSolverPlusPlusSampler(Sampler):
+    kind = "dpmsolver++"
+
+    def __init__(self, schedule, steps, spacing, clip_sample=None):
+        super().__init__(schedule, steps, spacing, clip_sample)
+        alphas_cumprod = schedule.alphas_cumprod.copy()
+        if alphas_cumprod[-1] == 0:
+            # zero terminal SNR: close to 0 but finite, so the first σ is not inf (as diffusers)
+            alphas_cumprod[-1] = 2**-24
+        sigmas = ((1 - alphas_cumprod) / alphas_cumprod) ** 0.5
+        sigmas = np.interp(self.timesteps, np.arange(len(sigmas)), sigmas)
+        self.sigmas = np.append(sigmas, 0.0).astype(np.float32)
+        self._alphas_cumprod = alphas_cumprod
+
+    @staticmethod
+    def _make_timesteps(num_train_steps, steps, spacing):
+        # diffusers spaces N+1 points and drops the smallest: the last step lands on σ = 0
+        # rather than on t = 0 (trailing already ends at T/N − 1).
+        if spacing == "trailing":
+            return spaced_timesteps(num_train_steps, steps, spacing)
+        if spacing == "leading":
+            ts = np.arange(steps + 1) * (num_train_steps // (steps + 1))
+            return ts[::-1][:-1].astype(np.int64)
+        return spaced_timesteps(num_train_steps, steps + 1, spacing)[:-1]
+
+    def reset(self):
+        self._previous_x0 = None
+        self._last_index = None
+
+    def signal_noise_scales(self, t):
+        """(α, σ̂) from the interpolated σ, as diffusers (not √ᾱ directly)."""
+        return _alpha_sigma(self.sigmas[self.index_of(t)])
+
+    def _step(self, eps, t, x, noise):
+        i = self.index_of(t)
+        if i != (0 if self._last_index is None else self._last_index + 1):
+            raise ValueError(
+                f"dpmsolver++ is multistep: visit its timesteps in order (expected "
+                f"{self.timesteps[0 if self._last_index is None else self._last_index + 1]}, "
+                f"got {t}); call reset() to start again"
+            )
+        x0 = self.pred_original_sample(eps, t, x)
+        alpha_t, sigma_t = _alpha_sigma(self.sigmas[i + 1])
+        alpha_s0, sigma_s0 = _alpha_sigma(self.sigmas[i])
+        with np.errstate(divide="ignore"):  # σ = 0 at the end: λ = +∞ on purpose
+            lambda_t = np.log(alpha_t) - np.log(sigma_t)
+        lambda_s0 = np.log(alpha_s0) - np.log(sigma_s0)
+        h = lambda_t - lambda_s0
+        phi = alpha_t * (np.exp(-h) - 1)
+        prev_sample = (sigma_t / sigma_s0) * x - phi * x0
+        is_last = i == len(self.timesteps) - 1
+        if self._previous_x0 is not None and not is_last:
+            alpha_s1, sigma_s1 = _alpha_sigma(self.sigmas[i - 1])
+            lambda_s1 = np.log(alpha_s1) - np.log(sigma_s1)
+            r0 = (lambda_s0 - lambda_s1) / h
+            d1 = (1 / r0) * (x0 - self._previous_x0)
+            prev_sample = prev_sample - 0.5 * phi * d1
+        self._previous_x0 = x0
+        self._last_index = i
+        return prev_sample, x0
