@@ -71,8 +71,10 @@ def q_posterior_mean_variance(x0, x_t, t, schedule: Schedule):
     x0 = check_images(x0, "x0")
     x_t = check_same_shape(x0, x_t, "x0", "x_t")
     t = check_timesteps(t, x0.shape[0], schedule.num_steps)
-    ac, ac_prev, beta = schedule.alphas_cumprod[t], schedule.alphas_cumprod_prev[t], schedule.betas[t]
+    ac = schedule.alphas_cumprod_f64[t]
+    ac_prev = np.where(t > 0, schedule.alphas_cumprod_f64[t - 1], 1.0)
+    beta = schedule.betas[t].astype(np.float64)
     coef_x0 = np.sqrt(ac_prev) * beta / (1 - ac)
-    coef_xt = np.sqrt(schedule.alphas[t]) * (1 - ac_prev) / (1 - ac)
+    coef_xt = np.sqrt(1 - beta) * (1 - ac_prev) / (1 - ac)
     variance = ((1 - ac_prev) / (1 - ac) * beta).astype(np.float32)
     return scaled_sum(coef_x0, x0, coef_xt, x_t), variance

@@ -95,7 +95,11 @@ class Schedule:
         self.zero_terminal_snr = zero_terminal_snr
         self.betas = _frozen(betas)
         self.alphas = _frozen(1 - betas)
-        self.alphas_cumprod = _frozen(cumprod_f32(self.alphas))
+        self.alphas_cumprod = _frozen(cumprod_f32(self.alphas))  # as torch: α in float32
+        # ᾱ in float64 for what subtracts from 1: float32 ᾱ_0 = 0.9999 keeps only ~3 digits
+        # of 1 − ᾱ_0 = β_0
+        self.alphas_cumprod_f64 = np.cumprod(1 - self.betas.astype(np.float64))
+        self.alphas_cumprod_f64.flags.writeable = False
         # ᾱ_{t−1}, with ᾱ_{−1} = 1 (no noise before the first step)
         self.alphas_cumprod_prev = _frozen(np.append(np.float32(1), self.alphas_cumprod[:-1]))
         self.sqrt_alphas_cumprod = _frozen(np.sqrt(self.alphas_cumprod))
@@ -118,7 +122,7 @@ class Schedule:
     @property
     def snr(self) -> np.ndarray:
         """SNR(t) = ᾱ_t / (1 − ᾱ_t), in float64 (it spans many decades)."""
-        ac = self.alphas_cumprod.astype(np.float64)
+        ac = self.alphas_cumprod_f64
         with np.errstate(divide="ignore"):
             return ac / (1 - ac)
 
@@ -134,7 +138,7 @@ class Schedule:
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a, dtype=np.float32)
+    a = np.array(a, dtype=np.float32)
     a.flags.writeable = False
     return a
 

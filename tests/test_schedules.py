@@ -53,7 +53,8 @@ def test_zero_terminal_snr_ends_in_pure_noise():
 
 def test_helpers_are_the_formulas():
     s = make_schedule("cosine")
-    ac = s.alphas_cumprod.astype(np.float64)
+    ac = s.alphas_cumprod_f64
+    np.testing.assert_allclose(s.alphas_cumprod, ac, rtol=1e-6)
     np.testing.assert_allclose(s.signal_scale**2, ac, rtol=1e-6)
     np.testing.assert_allclose(s.noise_scale**2, 1 - ac, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(s.snr, ac / (1 - ac), rtol=1e-12)

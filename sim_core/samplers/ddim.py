@@ -34,8 +34,6 @@ class DDIMSampler(Sampler):
         alpha_prod_t_prev = self.alpha_cumprod_at(self.prev_timestep(t))
         beta_prod_t = 1 - alpha_prod_t
         x0 = self.pred_original_sample(eps, t, x)
-        if self.clip_sample is not None:  # keep ε consistent with the clipped x̂_0
-            eps = (x - alpha_prod_t**0.5 * x0) / beta_prod_t**0.5
         variance = (1 - alpha_prod_t_prev) / beta_prod_t * (1 - alpha_prod_t / alpha_prod_t_prev)
         std_dev_t = np.float32(self.eta) * variance**0.5
         direction = (1 - alpha_prod_t_prev - std_dev_t**2) ** 0.5 * eps

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from sim_core.guidance import cfg
+from sim_core.sampling import sample, sample_progressive
+from sim_core.samplers import make_sampler
+from sim_core.schedules import make_schedule
+
+
+class RecordingModel:
+    """A fake model that predicts ε = 0.1·x + the prompt's value, and records its calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def encode_prompt(self, text):
+        return np.full((1, 2, 4), 0.0 if text == "" else 1.0, dtype=np.float32)
+
+    def __call__(self, x, t, cond):
+        self.calls.append((x.shape[0], t, None if cond is None else cond.shape[0]))
+        shift = 0.0 if cond is None else cond[:, 0, 0].reshape(-1, 1, 1, 1)
+        return (0.1 * x + shift).astype(np.float32)
+
+
+def x_T(n=2):
+    return np.random.default_rng(0).standard_normal((n, 3, 8, 8), dtype=np.float32)
+
+
+def test_cfg_is_the_formula():
+    u, c = np.zeros((1, 1, 2, 2), np.float32), np.ones((1, 1, 2, 2), np.float32)
+    np.testing.assert_array_equal(cfg(u, c, 7.5), np.full((1, 1, 2, 2), 7.5, np.float32))
+    np.testing.assert_array_equal(cfg(u, c, 0.0), u)
+    np.testing.assert_array_equal(cfg(u, c, 1.0), c)
+
+
+def test_guided_sampling_batches_both_branches_and_reports_every_step():
+    model = RecordingModel()
+    schedule = make_schedule("linear")
+    cond = model.encode_prompt("red star")
+    seen = []
+    out = sample(model, x_T(), schedule, sampler="ddim", steps=10, guidance=7.5, cond=cond, callback=seen.append)
+    assert model.calls == [(4, int(t), 4) for t in make_sampler("ddim", schedule, 10).timesteps]
+    assert [s.index for s in seen] == list(range(10))
+    assert out is seen[-1].prev_sample
+    # each step's ε is the guided one: 0.1·x + 7.5·(1 − 0) and x̂_0 follows from it
+    first = seen[0]
+    np.testing.assert_allclose(first.eps, 0.1 * first.x_t + 7.5, rtol=1e-5)
+    ac = schedule.alphas_cumprod[first.t]
+    expected_x0 = (first.x_t - np.sqrt(1 - ac) * first.eps) / np.sqrt(ac)
+    np.testing.assert_allclose(first.pred_original_sample, expected_x0, rtol=1e-4, atol=1e-4)
+    assert seen[1].x_t is first.prev_sample
+
+
+def test_guidance_one_and_unconditional_use_one_pass():
+    model = RecordingModel()
+    sample(model, x_T(), make_schedule("linear"), steps=3, guidance=1.0, cond=model.encode_prompt("a"))
+    sample(model, x_T(), make_schedule("linear"), steps=3, cond=None)
+    assert model.calls[:3] == [(2, t, 2) for t in (666, 333, 0)]
+    assert [c[2] for c in model.calls[3:]] == [None] * 3
+
+
+def test_stochastic_sampling_is_reproducible_from_the_generator():
+    model, s = RecordingModel(), make_schedule("linear")
+    a = sample(model, x_T(), s, sampler="ddpm", steps=20, rng=np.random.default_rng(3))
+    b = sample(model, x_T(), s, sampler="ddpm", steps=20, rng=np.random.default_rng(3))
+    c = sample(model, x_T(), s, sampler="ddpm", steps=20, rng=np.random.default_rng(4))
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c).max() > 0.1
+
+
+def test_stochastic_sampler_without_rng_is_a_clear_error():
+    with pytest.raises(ValueError, match="ddpm is stochastic: pass rng="):
+        next(sample_progressive(RecordingModel(), x_T(), make_schedule("linear"), sampler="ddpm"))
+
+
+def test_generator_can_be_advanced_one_step_at_a_time():
+    gen = sample_progressive(RecordingModel(), x_T(), make_schedule("cosine"), sampler="dpmsolver++", steps=5)
+    ts = [next(gen).t for _ in range(5)]
+    assert ts == list(make_sampler("dpmsolver++", make_schedule("cosine"), 5).timesteps)
+    with pytest.raises(StopIteration):
+        next(gen)
