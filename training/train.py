@@ -1,0 +1,140 @@
+"""Train the shapes-world U-Net (ε-prediction, classifier-free guidance dropout, EMA).
+
+    python -m training.train --run training/runs/shapes32 --steps 6000
+    python -m training.train --run training/runs/shapes32 --steps 6000   # resumes
+
+Resumes from the run folder's checkpoint when there is one. Training data is rendered on
+the fly by sim_core.worlds.shapes, so every batch is new. Export with training.export.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from sim_core.model.text import token_list, tokenize
+from sim_core.schedules import make_schedule
+from sim_core.worlds.shapes import VOCABULARY, render_batch
+from training.unet_torch import UNet
+
+# ---- configuration (nanoGPT style: the defaults are the shipped run) -------------------
+CONFIG = dict(
+    steps=6000,
+    batch_size=64,
+    lr=5e-4,
+    warmup=200,
+    final_lr_fraction=0.1,  # cosine decay to this fraction of lr
+    ema_decay=0.999,
+    p_null=0.10,  # condition dropout: the null prompt, for classifier-free guidance
+    p_one_word=0.10,  # "red" or "star" alone
+    schedule="cosine",
+    num_train_timesteps=1000,
+    checkpoint_every=250,
+    seed=0,
+    threads=2,
+    architecture=dict(channels=[32, 64, 128], self_attn=[False, False, True],
+                      cross_attn=[False, True, True], time_dim=128, context_dim=64),
+)
+
+
+def make_model(cfg) -> UNet:
+    arch = cfg["architecture"]
+    return UNet(num_tokens=len(token_list()), **arch)
+
+
+def training_prompts(prompts: list[str], rng: np.random.Generator, cfg) -> list[str]:
+    """Drop the whole prompt (p_null) or one of its two words (p_one_word)."""
+    out = []
+    for p in prompts:
+        u = rng.random()
+        color, shape = p.split()
+        if u < cfg["p_null"]:
+            out.append("")
+        elif u < cfg["p_null"] + cfg["p_one_word"]:
+            out.append(color if rng.random() < 0.5 else shape)
+        else:
+            out.append(p)
+    return out
+
+
+def lr_at(step: int, cfg) -> float:
+    if step < cfg["warmup"]:
+        return cfg["lr"] * (step + 1) / cfg["warmup"]
+    progress = (step - cfg["warmup"]) / max(1, cfg["steps"] - cfg["warmup"])
+    floor = cfg["final_lr_fraction"]
+    return cfg["lr"] * (floor + (1 - floor) * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0))))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", type=Path, default=Path("training/runs/shapes32"))
+    parser.add_argument("--steps", type=int, default=CONFIG["steps"])
+    parser.add_argument("--batch-size", type=int, default=CONFIG["batch_size"])
+    parser.add_argument("--threads", type=int, default=CONFIG["threads"])
+    args = parser.parse_args(argv)
+    cfg = dict(CONFIG, steps=args.steps, batch_size=args.batch_size, threads=args.threads)
+    torch.set_num_threads(cfg["threads"])
+    args.run.mkdir(parents=True, exist_ok=True)
+    ckpt_path = args.run / "checkpoint.pt"
+
+    torch.manual_seed(cfg["seed"])
+    model = make_model(cfg)
+    ema = make_model(cfg)
+    ema.load_state_dict(model.state_dict())
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
+    step, seconds, losses = 0, 0.0, []
+    if ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ckpt["model"])
+        ema.load_state_dict(ckpt["ema"])
+        opt.load_state_dict(ckpt["opt"])
+        step, seconds, losses = ckpt["step"], ckpt["seconds"], ckpt["losses"]
+        print(f"resuming {ckpt_path} at step {step}")
+
+    tokens = token_list()
+    alphas_cumprod = torch.from_numpy(
+        make_schedule(cfg["schedule"], cfg["num_train_timesteps"]).alphas_cumprod.copy()
+    )
+    bar = tqdm(total=cfg["steps"], initial=step, desc="training", unit="step")
+    while step < cfg["steps"]:
+        start = time.perf_counter()
+        rng = np.random.default_rng([cfg["seed"], step])  # the batch of step k is fixed
+        images, prompts = render_batch(rng.integers(0, 2**63 - 1, cfg["batch_size"]))
+        ids = torch.from_numpy(tokenize(training_prompts(prompts, rng, cfg), tokens, VOCABULARY))
+        x0 = torch.from_numpy(images)
+        t = torch.from_numpy(rng.integers(0, cfg["num_train_timesteps"], cfg["batch_size"]))
+        noise = torch.from_numpy(rng.standard_normal(x0.shape, dtype=np.float32))
+        ac = alphas_cumprod[t][:, None, None, None]
+        x_t = ac.sqrt() * x0 + (1 - ac).sqrt() * noise  # q_sample, eq. 4
+        loss = torch.mean((model(x_t, t, ids) - noise) ** 2)  # ‖ε − ε_θ(x_t, t)‖²
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        decay = min(cfg["ema_decay"], (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.lerp_(pm, 1 - decay)
+        step += 1
+        seconds += time.perf_counter() - start
+        losses.append(float(loss))
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean(losses[-100:]):.4f}")
+        if step % cfg["checkpoint_every"] == 0 or step == cfg["steps"]:
+            state = dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
+                         step=step, seconds=seconds, losses=losses, config=cfg)
+            torch.save(state, args.run / "checkpoint.tmp")
+            (args.run / "checkpoint.tmp").replace(ckpt_path)  # atomic: a kill never corrupts it
+            (args.run / "progress.json").write_text(json.dumps(
+                dict(step=step, seconds=round(seconds), loss=float(np.mean(losses[-100:])))))
+    bar.close()
+
+
+if __name__ == "__main__":
+    main()
