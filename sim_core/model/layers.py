@@ -1,0 +1,159 @@
+"""The U-Net's layers in numpy, each a few lines to compare with its torch twin
+(training/unet_torch.py). Arrays are float32; images NCHW; token sequences (N, L, D).
+
+A `Module` declares its parameters by name and shape and holds its children as
+attributes, so a torch state_dict maps onto it name for name ("down.1.res.conv1.weight").
+"""
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+class Module:
+    def __init__(self):
+        self._shapes: dict[str, tuple[int, ...]] = {}
+
+    def param(self, name: str, *shape: int) -> None:
+        self._shapes[name] = shape
+        setattr(self, name, None)
+
+    def children(self):
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{name}.{i}", item
+
+    def named_shapes(self, prefix: str = ""):
+        """Every parameter's full name and shape, in the torch state_dict's naming."""
+        for name, shape in self._shapes.items():
+            yield prefix + name, shape
+        for name, child in self.children():
+            yield from child.named_shapes(f"{prefix}{name}.")
+
+    def assign(self, weights: dict, prefix: str = "") -> None:
+        """Take this module's arrays from `weights` (already checked by the loader)."""
+        for name in self._shapes:
+            setattr(self, name, weights[prefix + name])
+        for name, child in self.children():
+            child.assign(weights, f"{prefix}{name}.")
+
+
+class Linear(Module):
+    """y = x Wᵀ + b"""
+
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.param("weight", cout, cin)
+        self.param("bias", cout)
+
+    def __call__(self, x):
+        return x @ self.weight.T + self.bias
+
+
+class Conv2d(Module):
+    """2-D cross-correlation as one matrix product: every k×k patch becomes a row (im2col),
+    the kernels become a matrix (C_out, C_in·k·k)."""
+
+    def __init__(self, cin: int, cout: int, k: int, stride: int = 1):
+        super().__init__()
+        self.k, self.stride = k, stride
+        self.param("weight", cout, cin, k, k)
+        self.param("bias", cout)
+
+    def __call__(self, x):
+        n, c, _, _ = x.shape
+        pad = self.k // 2
+        if pad:
+            x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        patches = sliding_window_view(x, (self.k, self.k), axis=(2, 3))[:, :, :: self.stride, :: self.stride]
+        ho, wo = patches.shape[2:4]
+        cols = patches.transpose(0, 2, 3, 1, 4, 5).reshape(n, ho * wo, c * self.k * self.k)
+        out = cols @ self.weight.reshape(len(self.bias), -1).T + self.bias
+        return np.ascontiguousarray(out.transpose(0, 2, 1).reshape(n, -1, ho, wo))
+
+
+class GroupNorm(Module):
+    """Normalise each group of channels over (channels, H, W) to mean 0, variance 1, then
+    scale and shift per channel (Wu & He 2018)."""
+
+    def __init__(self, groups: int, channels: int, eps: float = 1e-5):
+        super().__init__()
+        self.groups, self.eps = groups, eps
+        self.param("weight", channels)
+        self.param("bias", channels)
+
+    def __call__(self, x):
+        n, c, h, w = x.shape
+        g = x.reshape(n, self.groups, -1)
+        mean = g.mean(axis=2, keepdims=True)
+        var = g.var(axis=2, keepdims=True)
+        g = (g - mean) / np.sqrt(var + self.eps)
+        return g.reshape(n, c, h, w) * self.weight[:, None, None] + self.bias[:, None, None]
+
+
+class LayerNorm(Module):
+    """Normalise the last axis to mean 0, variance 1, then scale and shift."""
+
+    def __init__(self, dim: int, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        self.param("weight", dim)
+        self.param("bias", dim)
+
+    def __call__(self, x):
+        mean = x.mean(axis=-1, keepdims=True)
+        var = x.var(axis=-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + self.eps) * self.weight + self.bias
+
+
+class Embedding(Module):
+    def __init__(self, num: int, dim: int):
+        super().__init__()
+        self.param("weight", num, dim)
+
+    def __call__(self, ids):
+        return self.weight[ids]
+
+
+def silu(x):
+    """SiLU(x) = x · σ(x)"""
+    return x / (1 + np.exp(-x))
+
+
+def softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def attention(q, k, v):
+    """softmax(q kᵀ / √d) v over (…, heads, tokens, d); returns the output and the weights."""
+    weights = softmax(q @ np.swapaxes(k, -1, -2) / np.float32(math.sqrt(q.shape[-1])))
+    return weights @ v, weights
+
+
+def split_heads(x, heads: int):
+    n, length, c = x.shape
+    return x.reshape(n, length, heads, c // heads).transpose(0, 2, 1, 3)
+
+
+def merge_heads(x):
+    n, heads, length, d = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(n, length, heads * d)
+
+
+def timestep_embedding(t, dim: int):
+    """[sin(t·f_i), cos(t·f_i)] with f_i = 10000^(−i/(dim/2)) (Vaswani et al. 2017)."""
+    half = dim // 2
+    freqs = np.exp(-math.log(10000.0) * np.arange(half, dtype=np.float32) / half).astype(np.float32)
+    args = np.asarray(t, dtype=np.float32)[:, None] * freqs[None]
+    return np.concatenate([np.sin(args), np.cos(args)], axis=1)
+
+
+def upsample_nearest(x):
+    """Each pixel becomes 2×2."""
+    return x.repeat(2, axis=2).repeat(2, axis=3)

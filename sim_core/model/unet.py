@@ -1,0 +1,177 @@
+"""The shapes-world U-Net in numpy: ε_θ(x_t, t, prompt).
+
+    x_t ─ conv_in ─ down[0] ──────────────────────────────── up[2] ─ norm, SiLU, conv_out ─ ε
+                      └ stride-2 conv ─ down[1] ──────── up[1] ┘ (nearest ×2)
+                                          └ stride-2 conv ─ down[2] ─ middle ─ up[0] ┘
+    each level: ResBlock (+ self-attention) (+ cross-attention to the prompt); every up level
+    also takes the skip tensor of its down level (concatenated channels).
+
+The timestep t enters every ResBlock through a sinusoidal embedding and a small MLP; the
+prompt enters through cross-attention to the text encoder's three token vectors.
+"""
+
+import numpy as np
+
+from sim_core.model.layers import (
+    Conv2d,
+    Embedding,
+    GroupNorm,
+    LayerNorm,
+    Linear,
+    Module,
+    attention,
+    merge_heads,
+    silu,
+    split_heads,
+    timestep_embedding,
+    upsample_nearest,
+)
+
+GROUPS = 8
+HEAD_DIM = 32
+
+
+class ResBlock(Module):
+    """h = conv(SiLU(GN(x))) + MLP(t_emb);  out = skip(x) + conv(SiLU(GN(h)))"""
+
+    def __init__(self, cin, cout, tdim):
+        super().__init__()
+        self.norm1, self.conv1 = GroupNorm(GROUPS, cin), Conv2d(cin, cout, 3)
+        self.time = Linear(tdim, cout)
+        self.norm2, self.conv2 = GroupNorm(GROUPS, cout), Conv2d(cout, cout, 3)
+        self.skip = Conv2d(cin, cout, 1) if cin != cout else None
+
+    def __call__(self, x, temb):
+        h = self.conv1(silu(self.norm1(x)))
+        h = h + self.time(silu(temb))[:, :, None, None]
+        h = self.conv2(silu(self.norm2(h)))
+        return (x if self.skip is None else self.skip(x)) + h
+
+
+class Attention(Module):
+    """Residual multi-head attention of the pixels to themselves (self-attention) or to the
+    prompt's tokens (cross-attention: keys and values from the text encoder)."""
+
+    def __init__(self, ch, context_dim=None):
+        super().__init__()
+        self.heads = max(1, ch // HEAD_DIM)
+        self.norm = GroupNorm(GROUPS, ch)
+        self.q = Linear(ch, ch)
+        self.k = Linear(context_dim or ch, ch)
+        self.v = Linear(context_dim or ch, ch)
+        self.out = Linear(ch, ch)
+
+    def __call__(self, x, context=None, capture=None, name=""):
+        n, c, h, w = x.shape
+        tokens = self.norm(x).reshape(n, c, h * w).transpose(0, 2, 1)
+        ctx = tokens if context is None else context
+        q, k, v = (split_heads(p, self.heads) for p in (self.q(tokens), self.k(ctx), self.v(ctx)))
+        o, weights = attention(q, k, v)
+        if capture is not None:
+            capture[name] = weights.mean(axis=1)  # (N, pixels, keys), averaged over heads
+        o = self.out(merge_heads(o))
+        return x + o.transpose(0, 2, 1).reshape(n, c, h, w)
+
+
+class MultiheadSelfAttention(Module):
+    """torch.nn.MultiheadAttention's layout: one (3E, E) input projection, then out_proj."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.heads = max(1, dim // HEAD_DIM)
+        self.param("in_proj_weight", 3 * dim, dim)
+        self.param("in_proj_bias", 3 * dim)
+        self.out_proj = Linear(dim, dim)
+
+    def __call__(self, x):
+        qkv = x @ self.in_proj_weight.T + self.in_proj_bias
+        q, k, v = (split_heads(p, self.heads) for p in np.split(qkv, 3, axis=-1))
+        return self.out_proj(merge_heads(attention(q, k, v)[0]))
+
+
+class TextEncoder(Module):
+    """Token + position embeddings, one pre-norm transformer layer, a final LayerNorm."""
+
+    def __init__(self, num_tokens, length, dim):
+        super().__init__()
+        self.token = Embedding(num_tokens, dim)
+        self.param("position", length, dim)
+        self.norm1, self.attn = LayerNorm(dim), MultiheadSelfAttention(dim)
+        self.norm2, self.mlp1, self.mlp2 = LayerNorm(dim), Linear(dim, 2 * dim), Linear(2 * dim, dim)
+        self.norm_out = LayerNorm(dim)
+
+    def __call__(self, ids):
+        h = self.token(ids) + self.position[None]
+        h = h + self.attn(self.norm1(h))
+        h = h + self.mlp2(silu(self.mlp1(self.norm2(h))))
+        return self.norm_out(h)
+
+
+class Level(Module):
+    def __init__(self, cin, cout, tdim, context_dim, self_attn, cross_attn):
+        super().__init__()
+        self.res = ResBlock(cin, cout, tdim)
+        self.self_attn = Attention(cout) if self_attn else None
+        self.cross_attn = Attention(cout, context_dim) if cross_attn else None
+
+    def __call__(self, x, temb, context, capture, name):
+        x = self.res(x, temb)
+        if self.self_attn is not None:
+            x = self.self_attn(x)
+        if self.cross_attn is not None:
+            x = self.cross_attn(x, context, capture, f"cross_attn.{name}")
+        return x
+
+
+class UNet(Module):
+    """The denoiser. Architecture fields as in the model card's "architecture"."""
+
+    def __init__(self, channels, self_attn, cross_attn, time_dim, context_dim, num_tokens,
+                 prompt_length=3, in_channels=3):
+        super().__init__()
+        self.time_freq_dim = channels[0]
+        self.time1, self.time2 = Linear(channels[0], time_dim), Linear(time_dim, time_dim)
+        self.text = TextEncoder(num_tokens, prompt_length, context_dim)
+        self.conv_in = Conv2d(in_channels, channels[0], 3)
+        self.down, self.downsample = [], []
+        cin = channels[0]
+        for i, ch in enumerate(channels):
+            self.down.append(Level(cin, ch, time_dim, context_dim, self_attn[i], cross_attn[i]))
+            if i < len(channels) - 1:
+                self.downsample.append(Conv2d(ch, ch, 3, stride=2))
+            cin = ch
+        self.mid1 = ResBlock(cin, cin, time_dim)
+        self.mid_attn = Attention(cin)
+        self.mid_cross = Attention(cin, context_dim)
+        self.mid2 = ResBlock(cin, cin, time_dim)
+        self.up = []
+        for i in reversed(range(len(channels))):
+            self.up.append(Level(cin + channels[i], channels[i], time_dim, context_dim, False, cross_attn[i]))
+            cin = channels[i]
+        self.norm_out = GroupNorm(GROUPS, cin)
+        self.conv_out = Conv2d(cin, in_channels, 3)
+
+    def __call__(self, x, t, context, use_skips=True, capture=None):
+        """ε for x (N, 3, H, W) at timesteps t (N,) given the text encoder's context
+        (N, L, D). `capture`, a dict, receives every level's feature maps and every
+        cross-attention map; use_skips=False feeds the decoder zeros instead of the skips."""
+        temb = self.time2(silu(self.time1(timestep_embedding(t, self.time_freq_dim))))
+        h = self.conv_in(x)
+        keep = (lambda name, value: capture.__setitem__(name, value)) if capture is not None else (lambda *_: None)
+        skips = []
+        for i, level in enumerate(self.down):
+            h = level(h, temb, context, capture, f"down.{i}")
+            keep(f"down.{i}", h)
+            skips.append(h if use_skips else np.zeros_like(h))
+            if i < len(self.downsample):
+                h = self.downsample[i](h)
+        h = self.mid1(h, temb)
+        h = self.mid_cross(self.mid_attn(h), context, capture, "cross_attn.mid")
+        h = self.mid2(h, temb)
+        keep("mid", h)
+        for j, level in enumerate(self.up):
+            if j > 0:
+                h = upsample_nearest(h)
+            h = level(np.concatenate([h, skips.pop()], axis=1), temb, context, capture, f"up.{j}")
+            keep(f"up.{j}", h)
+        return self.conv_out(silu(self.norm_out(h)))

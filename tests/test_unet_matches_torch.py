@@ -1,0 +1,63 @@
+"""The numpy U-Net equals its torch twin on the same weights, to 1e-4."""
+
+import numpy as np
+import pytest
+import torch
+
+from sim_core.model import build_unet
+from sim_core.model.text import token_list, tokenize
+from training.train import CONFIG
+from training.unet_torch import UNet as TorchUNet
+
+ARCH = CONFIG["architecture"]
+
+
+@pytest.fixture(scope="module")
+def twins():
+    torch.manual_seed(0)
+    twin = TorchUNet(num_tokens=len(token_list()), **ARCH).eval()
+    with torch.no_grad():  # random, not-small weights so that every layer matters
+        for p in twin.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    ours = build_unet({"architecture": ARCH, "tokens": token_list()})
+    ours.assign({k: v.detach().numpy().copy() for k, v in twin.state_dict().items()})
+    return ours, twin
+
+
+def test_parameter_names_and_shapes_match(twins):
+    ours, twin = twins
+    assert dict(ours.named_shapes()) == {k: tuple(v.shape) for k, v in twin.state_dict().items()}
+
+
+@pytest.mark.parametrize("use_skips", [True, False])
+def test_unet_matches_torch(twins, use_skips):
+    ours, twin = twins
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 3, 32, 32), dtype=np.float32)
+    t = np.array([0, 417, 999])
+    ids = tokenize(["red star", "", "ring"], token_list())
+    with torch.no_grad():
+        expected = twin(torch.from_numpy(x), torch.from_numpy(t), torch.from_numpy(ids), use_skips=use_skips).numpy()
+    got = ours(x, t, ours.text(ids), use_skips=use_skips)
+    assert np.abs(expected).mean() > 0.1  # a meaningful comparison
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
+
+
+def test_text_encoder_matches_torch(twins):
+    ours, twin = twins
+    ids = tokenize(["blue heart", "green", ""], token_list())
+    with torch.no_grad():
+        expected = twin.text(torch.from_numpy(ids)).numpy()
+    np.testing.assert_allclose(ours.text(ids), expected, atol=1e-5)
+
+
+def test_capture_exposes_feature_maps_and_cross_attention(twins):
+    ours, _ = twins
+    x = np.zeros((1, 3, 32, 32), np.float32)
+    capture = {}
+    ours(x, np.array([500]), ours.text(tokenize("red star", token_list())), capture=capture)
+    assert capture["down.0"].shape == (1, 32, 32, 32)
+    assert capture["mid"].shape == (1, 128, 8, 8)
+    attn = capture["cross_attn.down.1"]
+    assert attn.shape == (1, 16 * 16, 3)
+    np.testing.assert_allclose(attn.sum(axis=-1), 1.0, rtol=1e-5)
