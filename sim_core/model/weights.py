@@ -15,7 +15,7 @@ import numpy as np
 FORMAT = "diffusion-quest-model"
 FORMAT_VERSION = 1
 CARD_NAME = "model.json"
-REQUIRED_CARD_FIELDS = ("architecture", "tokens", "vocabulary", "schedule", "weights")
+UNET_CARD_FIELDS = ("architecture", "tokens", "vocabulary", "schedule", "weights")
 
 
 class ModelLoadError(ValueError):
@@ -30,7 +30,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_card(folder: Path) -> dict:
+def read_card(folder: Path, required=UNET_CARD_FIELDS) -> dict:
     path = Path(folder) / CARD_NAME
     if not path.is_file():
         raise ModelLoadError(f"{path}: model card not found (is {folder} a model folder?)")
@@ -45,7 +45,7 @@ def read_card(folder: Path) -> dict:
             f"{path}: format_version {card.get('format_version')!r} is not supported; "
             f"this version of the game reads {FORMAT_VERSION}"
         )
-    missing = [k for k in REQUIRED_CARD_FIELDS if k not in card]
+    missing = [k for k in required if k not in card]
     if missing:
         raise ModelLoadError(f"{path}: missing field(s) {', '.join(missing)}")
     return card

@@ -1,0 +1,71 @@
+"""Writing a model folder the game loads: weights.npz + model.json with its sha256.
+
+    python -m training.export --run training/runs/shapes32 --dest assets/models/shapes32
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sim_core.model.text import token_list
+from sim_core.model.weights import FORMAT, FORMAT_VERSION, sha256_of
+from sim_core.worlds.shapes import VOCABULARY
+
+
+def write_model_folder(dest: Path, card: dict, state_dict: dict) -> dict:
+    """Save float32 arrays and a card that records their sha256; returns the card."""
+    dest.mkdir(parents=True, exist_ok=True)
+    weights = dest / "weights.npz"
+    np.savez(weights, **{k: v.detach().cpu().numpy().astype(np.float32) for k, v in state_dict.items()})
+    card = {"format": FORMAT, "format_version": FORMAT_VERSION, **card,
+            "weights": {"file": weights.name, "sha256": sha256_of(weights)}}
+    (dest / "model.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return card
+
+
+def export_unet(run: Path, dest: Path) -> dict:
+    ckpt = torch.load(run / "checkpoint.pt", weights_only=False, map_location="cpu")
+    cfg = ckpt["config"]
+    card = {
+        "name": dest.name,
+        "kind": "unet",
+        "description": "ε-prediction U-Net with a text encoder for the 32×32 shapes world",
+        "image_size": 32,
+        "prediction_type": "epsilon",
+        "architecture": cfg["architecture"],
+        "tokens": token_list(),
+        "vocabulary": {"colors": list(VOCABULARY.colors), "shapes": list(VOCABULARY.shapes)},
+        "schedule": {"kind": cfg["schedule"], "num_steps": cfg["num_train_timesteps"], "zero_terminal_snr": False},
+        "training": {
+            "command": f"python -m training.train --run {run} --steps {cfg['steps']} && "
+                       f"python -m training.export --run {run} --dest {dest}",
+            "steps": ckpt["step"],
+            "seconds": round(ckpt["seconds"]),
+            "final_loss": round(float(np.mean(ckpt["losses"][-200:])), 5),
+            "weights": "EMA",
+            "config": {k: v for k, v in cfg.items() if k != "architecture"},
+            "torch": torch.__version__,
+        },
+        "metrics": {},
+    }
+    previous = dest / "model.json"
+    if previous.exists():  # keep measured metrics of an earlier export (training.evaluate)
+        card["metrics"] = json.loads(previous.read_text(encoding="utf-8")).get("metrics", {})
+    return write_model_folder(dest, card, ckpt["ema"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", type=Path, default=Path("training/runs/shapes32"))
+    parser.add_argument("--dest", type=Path, default=Path("assets/models/shapes32"))
+    args = parser.parse_args(argv)
+    card = export_unet(args.run, args.dest)
+    print(f"wrote {args.dest} (step {card['training']['steps']}, sha256 {card['weights']['sha256'][:12]}…)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
