@@ -134,9 +134,10 @@ class UNet(nn.Module):
         self.norm_out = nn.GroupNorm(GROUPS, cin)
         self.conv_out = nn.Conv2d(cin, in_channels, 3, padding=1)
 
-    def forward(self, x, t, ids, use_skips: bool = True):
+    def forward(self, x, t, ids=None, use_skips: bool = True, context=None):
+        """ε for x at timesteps t, given prompt token ids or the text encoder's `context`."""
         temb = self.time2(F.silu(self.time1(timestep_embedding(t, self.time_freq_dim))))
-        context = self.text(ids)
+        context = self.text(ids) if context is None else context
         h = self.conv_in(x)
         skips = []
         for i, level in enumerate(self.down):
