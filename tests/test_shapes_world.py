@@ -41,3 +41,18 @@ def test_vocabulary():
         VOCABULARY.parse("red dragon")
     with pytest.raises(ValueError, match="at most one colour and one shape"):
         VOCABULARY.parse("red blue star")
+
+
+def test_image_helpers_match_skimage_saturation():
+    from skimage.color import rgb2hsv
+
+    from sim_core.images import make_grid, mean_saturation, to_rgb8
+
+    images, _ = render_batch(range(4))
+    expected = np.mean([rgb2hsv((im.transpose(1, 2, 0) + 1) / 2)[..., 1] for im in images])
+    assert mean_saturation(images) == pytest.approx(expected, abs=1e-5)
+    assert to_rgb8(np.full((3, 1, 1), -1.0))[0, 0].tolist() == [0, 0, 0]
+    assert to_rgb8(np.full((3, 1, 1), 2.0))[0, 0].tolist() == [255, 255, 255]
+    grid = make_grid(images, cols=2, pad=1, scale=2)
+    assert grid.shape == (2 * 65 + 1, 2 * 65 + 1, 3)
+    np.testing.assert_array_equal(grid[1:3, 1:3], to_rgb8(images[0])[:1, :1].repeat(2, 0).repeat(2, 1))

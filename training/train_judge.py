@@ -22,7 +22,7 @@ from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import VOCABULARY, render_seed
 from training.export import write_model_folder
 
-CONFIG = dict(steps=1500, batch_size=96, threads=1, lr=2e-3, p_nothing=0.15, seed=1, channels=[24, 48, 64, 96])
+CONFIG = dict(steps=5000, batch_size=128, threads=1, lr=3e-3, p_nothing=0.15, seed=1, channels=[32, 48, 64, 96])
 
 
 class JudgeNet(nn.Module):
@@ -51,8 +51,8 @@ def harder(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         image = sum(padded[:, i:i + 32, j:j + 32] for i in range(3) for j in range(3)) / 9
     if rng.random() < 0.5:
         mean = image.mean(axis=0, keepdims=True)
-        image = mean + (image - mean) * rng.uniform(0.7, 2.0)  # saturation
-    image = image * rng.uniform(0.8, 1.8) + rng.uniform(-0.15, 0.15)  # contrast, brightness
+        image = mean + (image - mean) * rng.uniform(0.8, 1.5)  # saturation
+    image = image * rng.uniform(0.85, 1.4) + rng.uniform(-0.1, 0.1)  # contrast, brightness
     if rng.random() < 0.5:
         image = image + rng.normal(0, rng.uniform(0, 0.2), image.shape)
     return np.clip(image, -1, 1).astype(np.float32)

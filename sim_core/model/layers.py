@@ -122,7 +122,7 @@ class Embedding(Module):
 
 def silu(x):
     """SiLU(x) = x · σ(x)"""
-    return x / (1 + np.exp(-x))
+    return x * (0.5 + 0.5 * np.tanh(0.5 * x))  # σ(x) via tanh: no overflow for x ≪ 0
 
 
 def softmax(x, axis=-1):

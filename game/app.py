@@ -1,0 +1,137 @@
+"""The application: window, main loop, scene stack, widgets manager, strings and assets."""
+
+import time
+
+import pygame
+import pygame_gui
+
+from game.i18n import Catalogs
+from game.theme import FONT_BOLD, FONT_REGULAR, Theme
+
+WINDOW = (1280, 720)
+
+
+class App:
+    def __init__(self, lang: str | None = None, fullscreen: bool = False, size=WINDOW):
+        pygame.init()
+        pygame.display.set_caption("Diffusion Quest · Misión Difusión")
+        self.tr = Catalogs(lang)
+        self.theme = Theme()
+        self.fullscreen = False
+        self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self.ui = pygame_gui.UIManager(size, self.theme.data)
+        self.ui.add_font_paths("dejavu", str(FONT_REGULAR), str(FONT_BOLD))
+        self.stack: list = []
+        self.clock = pygame.time.Clock()
+        self.running = True
+        self._model = self._judge = None
+        if fullscreen:
+            self.toggle_fullscreen()
+
+    # assets, loaded once ------------------------------------------------------------------
+    @property
+    def model(self):
+        if self._model is None:
+            from sim_core.model import load_model
+
+            self._model = load_model()
+        return self._model
+
+    @property
+    def judge(self):
+        if self._judge is None:
+            from sim_core.judge import load_judge
+
+            self._judge = load_judge()
+        return self._judge
+
+    # the scene stack ----------------------------------------------------------------------
+    @property
+    def top(self):
+        return self.stack[-1] if self.stack else None
+
+    def push(self, scene) -> None:
+        if self.top:
+            self.top.pause()
+        self.stack.append(scene)
+        scene.enter()
+
+    def pop(self) -> None:
+        self.stack.pop().exit()
+        if self.top:
+            self.top.resume()
+        else:
+            self.running = False
+
+    def dispatch(self, event) -> bool:
+        """Top-down until a scene consumes the event."""
+        return any(scene.handle_event(event) for scene in reversed(self.stack))
+
+    def draw(self) -> None:
+        """Bottom-up from the topmost opaque scene."""
+        start = max((i for i, s in enumerate(self.stack) if s.opaque), default=0)
+        self.screen.fill(self.theme.colour("background"))
+        for scene in self.stack[start:]:
+            scene.draw(self.screen)
+        self.ui.draw_ui(self.screen)
+
+    # global controls ----------------------------------------------------------------------
+    def switch_language(self, lang: str | None = None) -> None:
+        self.tr.switch(lang)
+        for scene in self.stack:
+            scene.rebuild()
+        for scene in self.stack[:-1]:
+            scene.pause()
+
+    def toggle_fullscreen(self) -> None:
+        self.fullscreen = not self.fullscreen
+        size = (0, 0) if self.fullscreen else WINDOW
+        flags = pygame.FULLSCREEN if self.fullscreen else pygame.RESIZABLE
+        self.screen = pygame.display.set_mode(size, flags)
+        self.resize(self.screen.get_size())
+
+    def resize(self, size) -> None:
+        self.ui.set_window_resolution(size)
+        for scene in self.stack:
+            scene.rebuild()
+        for scene in self.stack[:-1]:
+            scene.pause()
+
+    def process(self, event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type == pygame.VIDEORESIZE and not self.fullscreen:
+            self.resize(event.size)
+        elif event.type == pygame.KEYDOWN and event.key == pygame.K_F11:
+            self.toggle_fullscreen()
+        elif event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
+            self.switch_language()
+        elif not self.ui.process_events(event) or event.type >= pygame.USEREVENT:
+            if not self.dispatch(event) and event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+                self.pop()
+
+    def frame(self, dt: float) -> None:
+        for event in pygame.event.get():
+            self.process(event)
+            if not self.running:
+                return
+        self.ui.update(dt)
+        if self.top:
+            self.top.update(dt)
+        self.draw()
+        pygame.display.flip()
+
+    def run(self) -> None:
+        while self.running:
+            self.frame(self.clock.tick(60) / 1000)
+        pygame.quit()
+
+    def run_until(self, condition, timeout: float = 60.0) -> None:
+        """Run frames (at most 60 per second) until condition() holds; for tours and tests."""
+        end = time.perf_counter() + timeout
+        while self.running and not condition() and time.perf_counter() < end:
+            self.frame(self.clock.tick(60) / 1000)
+
+    def screenshot(self, path) -> None:
+        self.draw()
+        pygame.image.save(self.screen, str(path))

@@ -1,0 +1,53 @@
+"""Every visible string comes from a catalog: game/i18n/<lang>.toml, with flat dotted keys
+("menu.lab") built from TOML tables. Values may hold {placeholders}."""
+
+import locale
+import os
+import tomllib
+from pathlib import Path
+
+FOLDER = Path(__file__).parent
+LANGUAGES = ("es", "en")
+
+
+def flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    out = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = str(value)
+    return out
+
+
+def load_catalog(lang: str) -> dict[str, str]:
+    with open(FOLDER / f"{lang}.toml", "rb") as f:
+        return flatten(tomllib.load(f))
+
+
+def system_language() -> str:
+    """The system locale's language when we have it, else Spanish (the course's language)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value[:2] in LANGUAGES:
+            return value[:2]
+    code = (locale.getlocale()[0] or "")[:2]
+    return code if code in LANGUAGES else "es"
+
+
+class Catalogs:
+    """The strings of the current language; `switch` changes it at any time."""
+
+    def __init__(self, lang: str | None = None):
+        self.catalogs = {lang: load_catalog(lang) for lang in LANGUAGES}
+        self.lang = lang if lang in LANGUAGES else system_language()
+
+    def switch(self, lang: str | None = None) -> None:
+        """To `lang`, or to the other language."""
+        self.lang = lang or LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]
+
+    def __call__(self, key: str, **values) -> str:
+        text = self.catalogs[self.lang].get(key)
+        if text is None:
+            return f"⟨{key}⟩"  # visible, never a crash: tests keep the catalogs complete
+        return text.format(**values) if values else text

@@ -1,0 +1,20 @@
+"""Where the game writes: a per-user folder that works on Windows, macOS and Linux."""
+
+import os
+import sys
+from pathlib import Path
+
+
+def user_data_dir() -> Path:
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "diffusion-quest"
+
+
+def export_dir() -> Path:
+    """Exported PNGs and GIFs: DIFFUSION_QUEST_EXPORTS, else a folder in the user's data."""
+    return Path(os.environ.get("DIFFUSION_QUEST_EXPORTS", user_data_dir() / "exports"))

@@ -1,0 +1,1 @@
+"""Scenes: small classes with enter / exit / pause / resume / handle_event / update / draw."""

@@ -1,0 +1,52 @@
+"""The title screen: campaign, lab, language, quit."""
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton
+
+from game.scenes.base import Scene
+
+
+class TitleScene(Scene):
+    def build_ui(self):
+        tr, w, h = self.app.tr, *self.app.screen.get_size()
+        x, y, bw, bh = w // 2 - 170, h // 2 - 40, 340, 64
+        self.campaign = self.add(UIButton((x, y, bw, bh), tr("menu.campaign"), self.app.ui, object_id="#menu"))
+        self.lab = self.add(UIButton((x, y + 80, bw, bh), tr("menu.lab"), self.app.ui, object_id="#menu"))
+        self.quit = self.add(UIButton((x, y + 160, bw, bh), tr("menu.quit"), self.app.ui, object_id="#menu"))
+        self.language = self.add(UIButton((w - 180, 20, 160, 44), tr("app.language"), self.app.ui))
+        self.message = ""
+
+    def handle_event(self, event):
+        if event.type != pygame_gui.UI_BUTTON_PRESSED:
+            return False
+        if event.ui_element is self.lab:
+            from game.scenes.lab import LabScene
+
+            self.app.push(LabScene(self.app))
+        elif event.ui_element is self.campaign:
+            self.message = "menu.campaign_soon"
+        elif event.ui_element is self.language:
+            self.app.switch_language()
+        elif event.ui_element is self.quit:
+            self.app.running = False
+        return True
+
+    def draw(self, surface):
+        theme, tr = self.app.theme, self.app.tr
+        w, h = surface.get_size()
+        theme.text(surface, tr("app.title"), (w // 2, h // 2 - 200), role="title", bold=True, anchor="midtop")
+        theme.text(surface, tr("app.subtitle"), (w // 2, h // 2 - 120), role="subtitle", colour="muted", anchor="midtop")
+        if self.message:
+            theme.text(surface, tr(self.message), (w // 2, h // 2 + 240), colour="accent", anchor="midtop")
+        theme.text(surface, tr("app.fullscreen_hint"), (w // 2, h - 30), role="small", colour="muted", anchor="midtop")
+        _draw_noise_strip(surface, pygame.Rect(w // 2 - 300, h // 2 - 75, 600, 14))
+
+
+def _draw_noise_strip(surface, rect):
+    """A band that fades from noise to calm: the whole game in one picture."""
+    for i in range(rect.width // 6):
+        frac = i / (rect.width // 6)
+        c = int(40 + 180 * frac)
+        jitter = int((1 - frac) * 90 * ((i * 7919) % 13 / 13 - 0.5))
+        pygame.draw.rect(surface, (max(0, min(255, c + jitter)), 90, 255 - c // 2), (rect.x + i * 6, rect.y, 5, rect.height))

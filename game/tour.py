@@ -1,0 +1,33 @@
+"""The screenshot tour: every scene rendered headlessly to PNG (for tests and the README)."""
+
+from pathlib import Path
+
+from game.app import App
+from game.scenes.lab import LabScene
+from game.scenes.title import TitleScene
+
+
+def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    app = App(lang=lang)
+    shots = []
+
+    def shot(name):
+        path = folder / f"{lang}-{name}.png"
+        app.screenshot(path)
+        shots.append(path)
+
+    app.push(TitleScene(app))
+    app.run_until(lambda: False, timeout=0.2)
+    shot("title")
+    lab = LabScene(app, steps=steps)
+    app.push(lab)
+    app.run_until(lambda: False, timeout=0.2)
+    shot("lab-idle")
+    lab.toggle_run()
+    app.run_until(lambda: len(lab.steps_seen) >= steps // 2, timeout=120)
+    shot("lab-running")
+    app.run_until(lambda: not lab.running, timeout=120)
+    app.run_until(lambda: False, timeout=0.2)
+    shot("lab-done")
+    return shots

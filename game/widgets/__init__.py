@@ -1,0 +1,1 @@
+"""Views that scenes draw: images, plots, formulas."""

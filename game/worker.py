@@ -1,0 +1,41 @@
+"""Long work (sampling) runs on a worker thread and reports back through a queue, so the
+window keeps drawing. numpy's BLAS and numba kernels release the GIL while they compute."""
+
+import queue
+import threading
+
+
+class Job:
+    """Run `work(report, cancelled)` on a thread; `report(item)` queues an item for `poll()`.
+    An exception ends the job and is kept in `error` (never raised on the render thread)."""
+
+    def __init__(self, work):
+        self.items: queue.Queue = queue.Queue()
+        self.cancelled = threading.Event()
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self._thread.start()
+
+    def _run(self, work):
+        try:
+            work(self.items.put, self.cancelled.is_set)
+        except Exception as e:  # reported to the scene, which shows a message
+            self.error = e
+        finally:
+            self.finished.set()
+
+    def poll(self) -> list:
+        items = []
+        while True:
+            try:
+                items.append(self.items.get_nowait())
+            except queue.Empty:
+                return items
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    @property
+    def done(self) -> bool:
+        return self.finished.is_set()
