@@ -19,8 +19,9 @@ class App:
         self.theme = Theme()
         self.fullscreen = False
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-        self.ui = pygame_gui.UIManager(size, self.theme.data)
-        self.ui.add_font_paths("dejavu", str(FONT_REGULAR), str(FONT_BOLD))
+        self.ui = pygame_gui.UIManager(size)
+        self.ui.add_font_paths("dejavu", str(FONT_REGULAR), str(FONT_BOLD))  # before the theme names it
+        self.ui.get_theme().load_theme(self.theme.data)
         self.stack: list = []
         self.clock = pygame.time.Clock()
         self.running = True

@@ -46,6 +46,20 @@ class Catalogs:
         """To `lang`, or to the other language."""
         self.lang = lang or LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]
 
+    def word(self, model_word: str) -> str:
+        """A model word ("star") as this language shows it ("estrella")."""
+        return self(f"words.{model_word}").split("|")[0]
+
+    def to_model_words(self, text: str) -> list[str]:
+        """The words of a typed prompt in the model's vocabulary; a word that is no form of
+        any model word, in either language, stays as typed (the caller reports it)."""
+        forms = {}
+        for catalog in self.catalogs.values():
+            for key, value in catalog.items():
+                if key.startswith("words."):
+                    forms.update({form: key[len("words."):] for form in value.lower().split("|")})
+        return [forms.get(word, word) for word in text.lower().split()]
+
     def __call__(self, key: str, **values) -> str:
         text = self.catalogs[self.lang].get(key)
         if text is None:

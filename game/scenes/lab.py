@@ -22,14 +22,23 @@ MAX_SEED = 999_999
 
 
 class LabScene(Scene):
-    def __init__(self, app, prompt="red star", sampler="ddim", steps=50, guidance=7.5, seed=0):
+    def __init__(self, app, prompt=None, sampler="ddim", steps=50, guidance=7.5, seed=0):
         super().__init__(app)
+        prompt = app.tr("lab.default_prompt") if prompt is None else prompt
         self.settings = dict(prompt=prompt, sampler=sampler, steps=steps, guidance=guidance, seed=seed)
         self.job = None
         self.steps_seen = []  # SampleStep records of the current run
         self.status = ("lab.idle", {})
         self.verdict = None
         self.started = self.elapsed = 0.0
+
+    def enter(self):
+        try:
+            self.vocabulary = self.app.model.vocabulary
+        except Exception as e:  # a broken model folder is a message, never a traceback
+            self.vocabulary = []
+            self.status = ("error.model", {"reason": str(e)})
+        super().enter()
 
     # widgets --------------------------------------------------------------------------------
     def build_ui(self):
@@ -40,18 +49,18 @@ class LabScene(Scene):
         self.add(UILabel((x, 80, w, 24), tr("lab.prompt"), ui))
         self.prompt = self.add(UITextEntryLine((x, 106, w, 40), ui))
         self.prompt.set_text(s["prompt"])
-        self.add(UILabel((x, 160, w, 24), tr("lab.sampler"), ui))
-        self.sampler = self.add(UIDropDownMenu(list(SAMPLERS), s["sampler"], (x, 186, w, 40), ui))
-        self.steps_label = self.add(UILabel((x, 240, w, 24), tr("lab.steps", steps=s["steps"]), ui))
-        self.steps = self.add(UIHorizontalSlider((x, 266, w, 32), STEP_CHOICES.index(s["steps"]), (0, len(STEP_CHOICES) - 1), ui))
-        self.guidance_label = self.add(UILabel((x, 310, w, 24), tr("lab.guidance", w=s["guidance"]), ui))
-        self.guidance = self.add(UIHorizontalSlider((x, 336, w, 32), s["guidance"], (0.0, 20.0), ui, click_increment=0.5))
-        self.add(UILabel((x, 380, w, 24), tr("lab.seed"), ui))
-        self.seed = self.add(UITextEntryLine((x, 406, w, 40), ui))
+        self.add(UILabel((x, 200, w, 24), tr("lab.sampler"), ui))
+        self.sampler = self.add(UIDropDownMenu(list(SAMPLERS), s["sampler"], (x, 226, w, 40), ui))
+        self.steps_label = self.add(UILabel((x, 280, w, 24), tr("lab.steps", steps=s["steps"]), ui))
+        self.steps = self.add(UIHorizontalSlider((x, 306, w, 32), STEP_CHOICES.index(s["steps"]), (0, len(STEP_CHOICES) - 1), ui))
+        self.guidance_label = self.add(UILabel((x, 350, w, 24), tr("lab.guidance", w=s["guidance"]), ui))
+        self.guidance = self.add(UIHorizontalSlider((x, 376, w, 32), s["guidance"], (0.0, 20.0), ui, click_increment=0.5))
+        self.add(UILabel((x, 420, w, 24), tr("lab.seed"), ui))
+        self.seed = self.add(UITextEntryLine((x, 446, w, 40), ui))
         self.seed.set_text(str(s["seed"]))
-        self.generate = self.add(UIButton((x, 466, w, 56), tr("lab.generate"), ui, object_id="#primary"))
-        self.export_png = self.add(UIButton((x, 536, 160, 44), tr("lab.export_png"), ui))
-        self.export_gif = self.add(UIButton((x + 170, 536, 160, 44), tr("lab.export_gif"), ui))
+        self.generate = self.add(UIButton((x, 506, w, 56), tr("lab.generate"), ui, object_id="#primary"))
+        self.export_png = self.add(UIButton((x, 576, 160, 44), tr("lab.export_png"), ui))
+        self.export_gif = self.add(UIButton((x + 170, 576, 160, 44), tr("lab.export_gif"), ui))
         self._sync_generate_label()
 
     def _sync_generate_label(self):
@@ -108,7 +117,7 @@ class LabScene(Scene):
         settings = self.read_settings(model.vocabulary)
         if settings is None:
             return
-        cond = model.encode_prompt(settings["prompt"])
+        cond = model.encode_prompt(" ".join(settings["model_words"]))
         x_T = np.random.default_rng(settings["seed"]).standard_normal((1, 3, 32, 32), dtype=np.float32)
         rng = np.random.default_rng(settings["seed"] + 1)
         self.sampler_obj = make_sampler(settings["sampler"], model.schedule, settings["steps"])
@@ -129,9 +138,16 @@ class LabScene(Scene):
     def read_settings(self, vocabulary):
         """The controls' values, or None with a message in the status line."""
         s = dict(self.settings)
-        unknown = [w for w in s["prompt"].lower().split() if w not in vocabulary]
+        typed = s["prompt"].lower().split()
+        s["model_words"] = self.app.tr.to_model_words(s["prompt"])
+        unknown = [t for t, w in zip(typed, s["model_words"]) if w not in vocabulary]
         if unknown:
-            self.status = ("lab.unknown_word", {"word": unknown[0], "words": ", ".join(vocabulary)})
+            self.status = ("lab.unknown_word", {"word": unknown[0], "words": self.known_words(vocabulary)})
+            return None
+        try:
+            self.app.model.encode_prompt(" ".join(s["model_words"]))
+        except ValueError:  # two colours or two shapes
+            self.status = ("lab.one_of_each", {})
             return None
         try:
             s["seed"] = int(self.seed.get_text().strip())
@@ -141,6 +157,9 @@ class LabScene(Scene):
             self.status = ("lab.bad_seed", {})
             return None
         return s
+
+    def known_words(self, vocabulary) -> str:
+        return ", ".join(self.app.tr.word(w) for w in vocabulary)
 
     def update(self, dt):
         if self.job is None:
@@ -178,6 +197,8 @@ class LabScene(Scene):
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         theme.text(surface, tr("lab.title"), (400, 24), role="subtitle", bold=True)
+        theme.text(surface, tr("lab.prompt_hint", words=self.known_words(self.vocabulary)), (30, 152),
+                   role="small", colour="muted", width=330)
         last = self.steps_seen[-1] if self.steps_seen else None
         size = 300
         left = pygame.Rect(400, 90, size, size)
@@ -190,7 +211,8 @@ class LabScene(Scene):
         colour = "bad" if key.startswith(("error", "lab.unknown", "lab.bad", "lab.export_failed", "lab.failed")) else "text"
         theme.text(surface, tr(key, **values), (400, 640), colour=colour, width=800)
         if self.verdict is not None:
-            text = tr("lab.judge", prompt=self.verdict.prompt, confidence=self.verdict.confidence) \
+            text = tr("lab.judge", color=tr.word(self.verdict.color), shape=tr.word(self.verdict.shape),
+                      confidence=self.verdict.confidence) \
                 if self.verdict.sure else tr("lab.judge_unsure")
             theme.text(surface, text, (400, 670), colour="good" if self.verdict.sure else "accent")
 
@@ -223,12 +245,13 @@ class LabScene(Scene):
         smp, ac = self.sampler_obj, self.app.model.schedule.alphas_cumprod
         tp = smp.prev_timestep(step.t)
         a_t, a_p = float(ac[step.t]), (float(ac[tp]) if tp >= 0 else 1.0)
+        tp_text = str(tp) if tp >= 0 else "−1: x₀"
         if smp.kind == "ddim":
-            return dict(a=a_p**0.5, b=(1 - a_p) ** 0.5, t=step.t, tp=tp)
+            return dict(a=a_p**0.5, b=(1 - a_p) ** 0.5, t=step.t, tp=tp_text)
         if smp.kind == "ddpm":
             beta = 1 - a_t / a_p
             return dict(a=a_p**0.5 * beta / (1 - a_t), b=(1 - beta) ** 0.5 * (1 - a_p) / (1 - a_t),
-                        s=((1 - a_p) / (1 - a_t) * beta) ** 0.5, t=step.t, tp=tp)
+                        s=((1 - a_p) / (1 - a_t) * beta) ** 0.5, t=step.t, tp=tp_text)
         sig = smp.sigmas[step.index: step.index + 2].astype(float)
         lam = [np.log(1 / np.sqrt(s * s + 1)) - np.log(s / np.sqrt(s * s + 1)) if s > 0 else np.inf for s in sig]
-        return dict(a=sig[1] / sig[0], h=lam[1] - lam[0], t=step.t, tp=tp)
+        return dict(a=sig[1] / sig[0], h=lam[1] - lam[0], t=step.t, tp=tp_text)
