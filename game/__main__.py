@@ -1,6 +1,7 @@
-"""`diffusion-quest`: play, or render every screen to PNGs.
+"""`diffusion-quest`: play, play one level file, check level files, or render every screen.
 
-    diffusion-quest [--lang es|en] [--fullscreen]
+    diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml]
+    diffusion-quest validate PATH...
     diffusion-quest --screenshot-tour DIR [--lang es|en]
 """
 
@@ -14,12 +15,34 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="diffusion-quest", description="Diffusion Quest · Misión Difusión")
     parser.add_argument("--lang", choices=("es", "en"), help="language (default: the system's, else Spanish)")
     parser.add_argument("--fullscreen", action="store_true")
+    parser.add_argument("--level", type=Path, metavar="PATH", help="play one level file")
     parser.add_argument("--screenshot-tour", type=Path, metavar="DIR", help="render every screen to PNGs in DIR and exit")
     return parser.parse_args(argv)
 
 
+def validate(paths) -> int:
+    """Check level files; print one line per file; exit 1 if any is malformed."""
+    from game.levels import LevelError, load_level
+
+    failed = 0
+    for path in paths:
+        try:
+            level = load_level(Path(path))
+            print(f"ok    {path} ({level.id})")
+        except LevelError as e:
+            failed += 1
+            print(f"error {e}")
+    return 1 if failed else 0
+
+
 def main(argv=None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["validate"]:
+        if len(argv) < 2:
+            print("usage: diffusion-quest validate PATH...", file=sys.stderr)
+            return 2
+        return validate(argv[1:])
+    args = parse_args(argv)
     if args.screenshot_tour:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -28,11 +51,24 @@ def main(argv=None) -> int:
         for path in screenshot_tour(args.screenshot_tour, args.lang or "es"):
             print(path)
         return 0
+    level = None
+    if args.level:
+        from game.levels import LevelError, load_level
+
+        try:
+            level = load_level(args.level)
+        except LevelError as e:
+            print(f"error {e}", file=sys.stderr)
+            return 1
     from game.app import App
     from game.scenes.title import TitleScene
 
     app = App(lang=args.lang, fullscreen=args.fullscreen)
     app.push(TitleScene(app))
+    if level is not None:
+        from game.scenes.campaign import level_scene
+
+        app.push(level_scene(app, level))
     app.run()
     return 0
 

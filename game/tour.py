@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from game.app import App
+from game.scenes.campaign import CampaignScene, level_scene
 from game.scenes.lab import LabScene
 from game.scenes.title import TitleScene
 
@@ -30,4 +31,16 @@ def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25) -> list[Pat
     app.run_until(lambda: not lab.running, timeout=120)
     app.run_until(lambda: False, timeout=0.2)
     shot("lab-done")
+    app.pop()
+    campaign = CampaignScene(app)
+    app.push(campaign)
+    app.run_until(lambda: False, timeout=0.2)
+    shot("campaign")
+    for level in campaign.levels:
+        scene = level_scene(app, level)
+        app.push(scene)
+        scene.hints_shown = len(level.hints)
+        app.run_until(lambda: False, timeout=0.2)
+        shot(f"level-{level.id}")
+        app.pop()
     return shots

@@ -15,7 +15,6 @@ class TitleScene(Scene):
         self.lab = self.add(UIButton((x, y + 80, bw, bh), tr("menu.lab"), self.app.ui, object_id="#menu"))
         self.quit = self.add(UIButton((x, y + 160, bw, bh), tr("menu.quit"), self.app.ui, object_id="#menu"))
         self.language = self.add(UIButton((w - 180, 20, 160, 44), tr("app.language"), self.app.ui))
-        self.message = ""
 
     def handle_event(self, event):
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
@@ -25,7 +24,9 @@ class TitleScene(Scene):
 
             self.app.push(LabScene(self.app))
         elif event.ui_element is self.campaign:
-            self.message = "menu.campaign_soon"
+            from game.scenes.campaign import CampaignScene
+
+            self.app.push(CampaignScene(self.app))
         elif event.ui_element is self.language:
             self.app.switch_language()
         elif event.ui_element is self.quit:
@@ -37,8 +38,6 @@ class TitleScene(Scene):
         w, h = surface.get_size()
         theme.text(surface, tr("app.title"), (w // 2, h // 2 - 200), role="title", bold=True, anchor="midtop")
         theme.text(surface, tr("app.subtitle"), (w // 2, h // 2 - 120), role="subtitle", colour="muted", anchor="midtop")
-        if self.message:
-            theme.text(surface, tr(self.message), (w // 2, h // 2 + 240), colour="accent", anchor="midtop")
         theme.text(surface, tr("app.fullscreen_hint"), (w // 2, h - 30), role="small", colour="muted", anchor="midtop")
         _draw_noise_strip(surface, pygame.Rect(w // 2 - 300, h // 2 - 75, 600, 14))
 

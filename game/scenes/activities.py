@@ -1,0 +1,170 @@
+"""The activities of chapter 1, one class per level `kind`: the forward process."""
+
+import numpy as np
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UILabel
+
+from game.scenes.level import LevelScene
+from game.widgets.image_view import draw_image
+from game.widgets.plots import draw_curves, draw_histogram
+from sim_core.forward import q_sample, q_step
+from sim_core.schedules import make_schedule
+from sim_core.worlds.shapes import render_seed
+
+
+class ForwardLevel(LevelScene):
+    """Scrub t and watch x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε dissolve; the pixel histogram turns
+    into N(0, 1). Metric t_error: distance from the first t where √ᾱ_t < signal_below."""
+
+    def __init__(self, app, level, on_stars=None):
+        super().__init__(app, level, on_stars)
+        c = level.controls
+        self.schedule = make_schedule(c.get("schedule", "cosine"))
+        self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
+        self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
+        self.t = int(c.get("t_start", 0))
+        self.signal_below = float(c.get("signal_below", 0.1))
+
+    def build_controls(self):
+        self.slider = self.add(UIHorizontalSlider((30, 560, 700, 36), self.t, (0, self.schedule.num_steps - 1), self.app.ui))
+
+    def handle_activity_event(self, event):
+        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
+            self.t = int(event.value)
+            return True
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_LEFT, pygame.K_RIGHT):
+            self.t = int(np.clip(self.t + (1 if event.key == pygame.K_RIGHT else -1), 0, self.schedule.num_steps - 1))
+            self.slider.set_current_value(self.t)
+            return True
+        return False
+
+    def score(self):
+        target = int(np.argmax(self.schedule.signal_scale < self.signal_below))
+        return abs(self.t - target)
+
+    def draw_activity(self, surface, rect):
+        theme, tr = self.app.theme, self.app.tr
+        x_t = q_sample(self.x0, self.t, self.noise, self.schedule)
+        draw_image(surface, theme, x_t[0], pygame.Rect(rect.x, rect.y + 10, 300, 300), tr("forward.caption", t=self.t))
+        draw_histogram(surface, theme, pygame.Rect(rect.x + 340, rect.y + 10, 420, 300), x_t)
+        a, b = float(self.schedule.signal_scale[self.t]), float(self.schedule.noise_scale[self.t])
+        theme.text(surface, "x_t = √ᾱ_t · x₀ + √(1 − ᾱ_t) · ε", (rect.x, rect.y + 380), role="formula")
+        theme.text(surface, f"    = {a:.3f} · x₀ + {b:.3f} · ε        (t = {self.t})", (rect.x, rect.y + 412),
+                   role="formula", colour="accent")
+
+
+class WalkJumpLevel(LevelScene):
+    """Walk the Markov chain one step at a time, or jump with the closed form: both land on
+    the same distribution. Metric variance_gap: |Var_walk − Var_jump| / (1 − ᾱ_t) of
+    x_t − √ᾱ_t x₀ over the pixels, once the walk reaches target_t."""
+
+    def __init__(self, app, level, on_stars=None):
+        super().__init__(app, level, on_stars)
+        self.schedule = make_schedule(level.controls.get("schedule", "linear"))
+        self.target_t = int(level.controls.get("target_t", 300))
+        self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
+        self.rng = np.random.default_rng(level.target["seed"])
+        self.walk, self.walk_t = self.x0, -1  # x_{−1} is x₀
+        self.jump = None
+
+    def build_controls(self):
+        tr, ui = self.app.tr, self.app.ui
+        self.step_buttons = {self.add(UIButton((30 + i * 130, 560, 120, 44), tr("walk.steps", n=n), ui)): n
+                             for i, n in enumerate((1, 10, 100))}
+        self.jump_button = self.add(UIButton((430, 560, 160, 44), tr("walk.jump"), ui))
+        self.reset_button = self.add(UIButton((600, 560, 130, 44), tr("walk.reset"), ui))
+
+    def handle_activity_event(self, event):
+        if event.type != pygame_gui.UI_BUTTON_PRESSED:
+            return False
+        if event.ui_element in self.step_buttons:
+            for _ in range(min(self.step_buttons[event.ui_element], self.schedule.num_steps - 1 - self.walk_t)):
+                self.walk_t += 1
+                self.walk = q_step(self.walk, self.walk_t, self.rng.standard_normal(self.x0.shape, dtype=np.float32), self.schedule)
+        elif event.ui_element is self.jump_button and self.walk_t >= 0:
+            self.jump = (self.walk_t, q_sample(self.x0, self.walk_t, self.rng.standard_normal(self.x0.shape, dtype=np.float32), self.schedule))
+        elif event.ui_element is self.reset_button:
+            self.walk, self.walk_t, self.jump, self.result = self.x0, -1, None, None
+        else:
+            return False
+        return True
+
+    def stats(self, x, t):
+        residual = x - self.schedule.signal_scale[t] * self.x0
+        return float(residual.mean()), float(residual.var())
+
+    def score(self):
+        if self.walk_t != self.target_t or self.jump is None or self.jump[0] != self.target_t:
+            self.message, self.result = ("walk.not_ready", {"t": self.target_t}), None
+            return None
+        var_walk, var_jump = self.stats(self.walk, self.walk_t)[1], self.stats(self.jump[1], self.target_t)[1]
+        return abs(var_walk - var_jump) / (1 - float(self.schedule.alphas_cumprod[self.target_t]))
+
+    def draw_activity(self, surface, rect):
+        theme, tr = self.app.theme, self.app.tr
+        t = max(self.walk_t, 0)
+        draw_image(surface, theme, self.walk[0], pygame.Rect(rect.x, rect.y + 10, 260, 260), tr("walk.walk_caption", t=self.walk_t + 1))
+        jump = None if self.jump is None else self.jump[1][0]
+        draw_image(surface, theme, jump, pygame.Rect(rect.x + 300, rect.y + 10, 260, 260), tr("walk.jump_caption"))
+        expected = 1 - float(self.schedule.alphas_cumprod[t]) if self.walk_t >= 0 else 0.0
+        y = rect.y + 330
+        theme.text(surface, tr("walk.expected", var=expected), (rect.x, y), role="formula")
+        if self.walk_t >= 0:
+            theme.text(surface, tr("walk.measured", which=tr("walk.walk_name"), var=self.stats(self.walk, self.walk_t)[1]),
+                       (rect.x, y + 34), role="formula", colour="accent2")
+        if self.jump is not None:
+            theme.text(surface, tr("walk.measured", which=tr("walk.jump_name"), var=self.stats(self.jump[1], self.jump[0])[1]),
+                       (rect.x, y + 68), role="formula", colour="accent")
+
+
+class SchedulesLevel(LevelScene):
+    """Compare noise schedules on β_t, ᾱ_t and log-SNR; find t where SNR = 1 (as much signal
+    as noise) on the required schedule. Metric snr_error: |log SNR(t)|."""
+
+    def __init__(self, app, level, on_stars=None):
+        super().__init__(app, level, on_stars)
+        self.kinds = list(level.controls.get("schedules", ["linear", "cosine"]))
+        self.required = level.controls.get("required_schedule", self.kinds[-1])
+        self.kind, self.t = self.kinds[0], int(level.controls.get("t_start", 0))
+        self.schedules = {k: make_schedule(k) for k in self.kinds}
+        self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
+        self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
+
+    def build_controls(self):
+        ui = self.app.ui
+        self.add(UILabel((30, 520, 200, 30), self.app.tr("schedules.schedule"), ui))
+        self.menu = self.add(UIDropDownMenu(self.kinds, self.kind, (230, 520, 200, 36), ui))
+        self.slider = self.add(UIHorizontalSlider((30, 564, 700, 36), self.t, (0, 999), ui))
+
+    def handle_activity_event(self, event):
+        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
+            self.t = int(event.value)
+        elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.menu:
+            self.kind = event.text
+        else:
+            return False
+        return True
+
+    def score(self):
+        if self.kind != self.required:
+            self.message, self.result = ("schedules.use", {"kind": self.required}), None
+            return None
+        return abs(float(self.schedules[self.kind].log_snr[self.t]))
+
+    def draw_activity(self, surface, rect):
+        theme, tr = self.app.theme, self.app.tr
+        s = self.schedules[self.kind]
+        draw_curves(surface, theme, pygame.Rect(rect.x, rect.y + 10, 500, 200),
+                    [(s.betas, "accent2", "β_t"), (s.alphas_cumprod, "accent", "ᾱ_t"), (s.log_snr, "good", "log SNR")],
+                    marker_t=self.t)
+        x_t = q_sample(self.x0, self.t, self.noise, s)
+        draw_image(surface, theme, x_t[0], pygame.Rect(rect.x + 530, rect.y + 10, 200, 200), f"t = {self.t}")
+        snr = float(s.snr[self.t])
+        theme.text(surface, "SNR(t) = ᾱ_t / (1 − ᾱ_t)", (rect.x, rect.y + 250), role="formula")
+        theme.text(surface, f"       = {float(s.alphas_cumprod[self.t]):.4f} / {1 - float(s.alphas_cumprod[self.t]):.4f} = {snr:.3f}",
+                   (rect.x, rect.y + 284), role="formula", colour="accent")
+        theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[self.t])), (rect.x, rect.y + 318), role="formula", colour="good")
+
+
+ACTIVITIES = {"forward": ForwardLevel, "walk_jump": WalkJumpLevel, "schedules": SchedulesLevel}

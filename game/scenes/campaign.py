@@ -1,0 +1,58 @@
+"""Choosing a level: the campaign's levels in order, with the stars won so far."""
+
+import pygame_gui
+from pygame_gui.elements import UIButton
+
+from game.levels import load_campaign
+from game.scenes.activities import ACTIVITIES
+from game.scenes.base import Scene
+
+
+def level_scene(app, level, on_stars=None):
+    return ACTIVITIES[level.kind](app, level, on_stars)
+
+
+class CampaignScene(Scene):
+    def __init__(self, app):
+        super().__init__(app)
+        self.levels, self.errors = load_campaign()
+        self.stars = {}  # level id → best stars (saved progress arrives with the profile)
+
+    def build_ui(self):
+        tr, ui = self.app.tr, self.app.ui
+        self.back = self.add(UIButton((30, 20, 120, 40), tr("app.back"), ui))
+        self.language = self.add(UIButton((self.app.screen.get_width() - 180, 20, 160, 40), tr("app.language"), ui))
+        self.buttons = {}
+        for i, level in enumerate(self.levels):
+            label = level.title[tr.lang]
+            if level.id in self.stars:
+                label += "   " + tr("campaign.stars", stars=self.stars[level.id])
+            button = self.add(UIButton((200, 120 + i * 64, 620, 52), label, ui))
+            self.buttons[button] = level
+
+    def record(self, level_id, stars):
+        self.stars[level_id] = max(stars, self.stars.get(level_id, 0))
+
+    def resume(self):
+        self.rebuild()  # show new stars
+
+    def handle_event(self, event):
+        if event.type != pygame_gui.UI_BUTTON_PRESSED:
+            return False
+        if event.ui_element is self.back:
+            self.app.pop()
+        elif event.ui_element is self.language:
+            self.app.switch_language()
+        elif event.ui_element in self.buttons:
+            self.app.push(level_scene(self.app, self.buttons[event.ui_element], self.record))
+        else:
+            return False
+        return True
+
+    def draw(self, surface):
+        theme, tr = self.app.theme, self.app.tr
+        theme.text(surface, tr("campaign.title"), (200, 60), role="subtitle", bold=True)
+        if self.errors:
+            y = theme.text(surface, tr("campaign.errors"), (860, 120), role="small", colour="bad").bottom
+            for message in self.errors:
+                y = theme.text(surface, message, (860, y + 6), role="small", colour="muted", width=390).bottom

@@ -1,0 +1,100 @@
+"""A campaign level: the frame every level shares (title, goal, explanation, hints, the
+Check button and stars) around an activity that the level file's `kind` names."""
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton
+
+from game.scenes.base import Scene
+
+
+class LevelScene(Scene):
+    """Subclasses (one per level kind) add their controls in build_controls(), draw in
+    draw_activity(rect), and measure the level's metric in score() (None: not ready, with
+    self.message saying why)."""
+
+    def __init__(self, app, level, on_stars=None):
+        super().__init__(app)
+        self.level = level
+        self.on_stars = on_stars
+        self.hints_shown = 0
+        self.result = None  # (score, stars)
+        self.message = None  # (catalog key, values)
+
+    def text(self, table: dict) -> str:
+        return table[self.app.tr.lang]
+
+    def build_ui(self):
+        tr, ui = self.app.tr, self.app.ui
+        w, h = self.app.screen.get_size()
+        self.back = self.add(UIButton((30, 20, 120, 40), tr("app.back"), ui))
+        self.language = self.add(UIButton((w - 180, 20, 160, 40), tr("app.language"), ui))
+        self.hint = self.add(UIButton((w - 330, h - 70, 140, 48), tr("level.hint"), ui))
+        self.check = self.add(UIButton((w - 180, h - 70, 160, 48), tr("level.check"), ui, object_id="#primary"))
+        self.build_controls()
+
+    def build_controls(self):
+        pass
+
+    def handle_event(self, event):
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            if event.ui_element is self.back:
+                self.app.pop()
+                return True
+            if event.ui_element is self.language:
+                self.app.switch_language()
+                return True
+            if event.ui_element is self.hint:
+                self.hints_shown = min(self.hints_shown + 1, len(self.level.hints))
+                return True
+            if event.ui_element is self.check:
+                self.check_score()
+                return True
+        return self.handle_activity_event(event)
+
+    def handle_activity_event(self, event) -> bool:
+        return False
+
+    def check_score(self):
+        score = self.score()
+        if score is None:
+            return
+        stars = self.level.stars(score)
+        self.result = (score, stars)
+        self.message = ("level.stars", {"stars": stars}) if stars else ("level.no_stars", {})
+        if stars and self.on_stars:
+            self.on_stars(self.level.id, stars)
+
+    def score(self):
+        raise NotImplementedError
+
+    def draw(self, surface):
+        theme, tr = self.app.theme, self.app.tr
+        w, h = surface.get_size()
+        theme.text(surface, self.text(self.level.title), (170, 24), role="subtitle", bold=True)
+        side = pygame.Rect(w - 400, 80, 370, h - 170)
+        pygame.draw.rect(surface, theme.colour("panel"), side, border_radius=8)
+        y = theme.text(surface, tr("level.goal"), (side.x + 16, side.y + 14), role="heading", bold=True, colour="accent").bottom
+        y = theme.text(surface, self.text(self.level.goal), (side.x + 16, y + 6), width=side.width - 32).bottom
+        y = theme.text(surface, self.text(self.level.text), (side.x + 16, y + 16), role="small", colour="muted", width=side.width - 32).bottom
+        for hint in self.level.hints[: self.hints_shown]:
+            y = theme.text(surface, "→ " + hint[tr.lang], (side.x + 16, y + 12),
+                           role="small", colour="accent2", width=side.width - 32).bottom
+        if self.message:
+            key, values = self.message
+            theme.text(surface, tr(key, **values), (30, h - 58), role="heading",
+                       colour="good" if self.result and self.result[1] else "accent")
+        if self.result:
+            self.draw_stars(surface, (w - 400, h - 64), self.result[1])
+        self.draw_activity(surface, pygame.Rect(30, 80, w - 460, h - 170))
+
+    def draw_stars(self, surface, pos, stars):
+        for i in range(3):
+            colour = self.app.theme.colour("accent" if i < stars else "muted")
+            cx, cy = pos[0] + 18 + i * 40, pos[1] + 18
+            points = [(cx + r * pygame.math.Vector2(0, -1).rotate(k * 36)[0], cy + r * pygame.math.Vector2(0, -1).rotate(k * 36)[1])
+                      for k, r in zip(range(10), [16, 7] * 5)]
+            pygame.draw.polygon(surface, colour, points)
+
+    def draw_activity(self, surface, rect):
+        pass

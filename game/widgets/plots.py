@@ -1,0 +1,49 @@
+"""Small plots drawn straight onto a surface: curves over t and a pixel histogram."""
+
+import math
+
+import numpy as np
+import pygame
+
+
+def draw_curves(surface, theme, rect: pygame.Rect, curves: list, marker_t: int | None = None,
+                x_max: int = 1000, labels: tuple = ("t", "")):
+    """curves: [(values over t, colour name, label)], each scaled to its own min–max so
+    shapes compare; the current t is a vertical line."""
+    pygame.draw.rect(surface, theme.colour("panel"), rect, border_radius=6)
+    inner = rect.inflate(-24, -40)
+    inner.y += 6
+    pygame.draw.line(surface, theme.colour("muted"), inner.bottomleft, inner.bottomright)
+    pygame.draw.line(surface, theme.colour("muted"), inner.bottomleft, inner.topleft)
+    for i, (values, colour, label) in enumerate(curves):
+        v = np.asarray(values, dtype=float)
+        finite = v[np.isfinite(v)]
+        lo, hi = finite.min(), finite.max()
+        v = np.clip(v, lo, hi)
+        xs = inner.x + np.arange(len(v)) / max(1, x_max - 1) * inner.width
+        ys = inner.bottom - (v - lo) / (hi - lo or 1) * inner.height
+        pygame.draw.lines(surface, theme.colour(colour), False, list(zip(xs[::4], ys[::4])) + [(xs[-1], ys[-1])], 2)
+        theme.text(surface, label, (inner.x + 8 + i * (inner.width // len(curves)), rect.y + 6), role="small", colour=colour)
+    if marker_t is not None:
+        x = inner.x + marker_t / max(1, x_max - 1) * inner.width
+        pygame.draw.line(surface, theme.colour("text"), (x, inner.top), (x, inner.bottom), 1)
+    theme.text(surface, labels[0], (inner.right, inner.bottom + 2), role="small", colour="muted", anchor="topright")
+
+
+def draw_histogram(surface, theme, rect: pygame.Rect, values: np.ndarray, bins: int = 41, span: float = 4.0):
+    """The pixel values' histogram (as a density) against the standard normal N(0, 1)."""
+    pygame.draw.rect(surface, theme.colour("panel"), rect, border_radius=6)
+    inner = rect.inflate(-20, -36)
+    inner.y += 8
+    counts, edges = np.histogram(np.clip(values, -span, span), bins=bins, range=(-span, span), density=True)
+    peak = 0.8  # fixed scale: N(0,1) peaks at 0.4, a clean image's pixels pile up higher
+    bar_w = inner.width / bins
+    for i, c in enumerate(counts):
+        h = min(c / peak, 1.0) * inner.height
+        pygame.draw.rect(surface, theme.colour("accent2"), (inner.x + i * bar_w, inner.bottom - h, max(1, bar_w - 1), h))
+    xs = np.linspace(-span, span, 120)
+    pdf = np.exp(-xs**2 / 2) / math.sqrt(2 * math.pi)
+    pts = [(inner.x + (x + span) / (2 * span) * inner.width, inner.bottom - p / peak * inner.height) for x, p in zip(xs, pdf)]
+    pygame.draw.lines(surface, theme.colour("accent"), False, pts, 2)
+    pygame.draw.line(surface, theme.colour("muted"), inner.bottomleft, inner.bottomright)
+    theme.text(surface, "N(0, 1)", (inner.right, rect.y + 6), role="small", colour="accent", anchor="topright")

@@ -1,0 +1,107 @@
+import numpy as np
+import pygame
+import pygame_gui
+import pytest
+
+from game.__main__ import validate
+from game.levels import LEVELS_DIR, LevelError, load_campaign, load_level
+
+
+@pytest.fixture(scope="module")
+def app():
+    from game.app import App
+
+    app = App(lang="es")
+    yield app
+    pygame.quit()
+
+
+def press(app, button):
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
+
+
+def test_every_level_loads_in_order():
+    levels, errors = load_campaign()
+    assert errors == []
+    assert [lv.id for lv in levels] == ["forward-noise", "walk-vs-jump", "schedules"]
+    assert validate(sorted(LEVELS_DIR.glob("*.toml"))) == 0
+
+
+def play(app, level_id):
+    from game.scenes.campaign import level_scene
+
+    level = next(lv for lv in load_campaign()[0] if lv.id == level_id)
+    won = {}
+    scene = level_scene(app, level, on_stars=won.__setitem__)
+    app.push(scene)
+    return scene, won
+
+
+def test_forward_level_is_won_at_the_right_t(app):
+    scene, won = play(app, "forward-noise")
+    scene.t = 10
+    press(app, scene.check)
+    assert scene.result[1] == 0 and won == {}
+    scene.t = int(np.argmax(scene.schedule.signal_scale < 0.1))
+    press(app, scene.check)
+    assert scene.result == (0, 3) and won == {"forward-noise": 3}
+    app.pop()
+
+
+def test_walk_jump_level_needs_the_walk_then_matches_the_jump(app):
+    scene, won = play(app, "walk-vs-jump")
+    press(app, scene.check)
+    assert scene.result is None and scene.message[0] == "walk.not_ready"
+    hundred = next(b for b, n in scene.step_buttons.items() if n == 100)
+    for _ in range(3):
+        press(app, hundred)
+    assert scene.walk_t == 299
+    press(app, scene.jump_button)
+    press(app, scene.check)
+    assert scene.result[1] >= 1 and won["walk-vs-jump"] >= 1
+    app.pop()
+
+
+def test_schedules_level_needs_cosine_and_snr_one(app):
+    scene, won = play(app, "schedules")
+    scene.t = 500
+    press(app, scene.check)
+    assert scene.result is None and scene.message[0] == "schedules.use"
+    scene.kind = "cosine"
+    scene.t = int(np.argmin(np.abs(scene.schedules["cosine"].log_snr)))
+    press(app, scene.check)
+    assert scene.result[1] == 3 and won == {"schedules": 3}
+    app.pop()
+
+
+GOOD = (LEVELS_DIR / "01-forward-noise.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda s: s.replace('kind = "forward"', 'kind = "dance"'), "field 'kind' must be one of forward"),
+        (lambda s: s.replace('id = "forward-noise"\n', ""), "missing field 'id'"),
+        (lambda s: s.replace("stars = [60, 20, 3]", "stars = [3, 20, 60]"), "field 'objective.stars' must be a list of 3 numbers, easiest first"),
+        (lambda s: s.replace('better = "lower"', 'better = "less"'), "field 'objective.better' must be \"lower\" or \"higher\""),
+        (lambda s: s.replace("seed = 7", 'seed = "seven"'), "field 'target.seed' must be a whole number"),
+        (lambda s: s.replace('en = "1 · Noise, forward"', ""), "missing field 'title.en'"),
+        (lambda s: s.replace("[goal]", "[goal"), "not valid TOML"),
+    ],
+)
+def test_malformed_level_names_file_field_and_expectation(tmp_path, change, message):
+    path = tmp_path / "bad-level.toml"
+    path.write_text(change(GOOD), encoding="utf-8")
+    with pytest.raises(LevelError, match=message) as info:
+        load_level(path)
+    assert str(info.value).startswith("bad-level.toml: ")
+
+
+def test_a_bad_file_does_not_stop_the_campaign(tmp_path, capsys):
+    (tmp_path / "01-good.toml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "02-bad.toml").write_text("id = 3", encoding="utf-8")
+    levels, errors = load_campaign(tmp_path)
+    assert [lv.id for lv in levels] == ["forward-noise"]
+    assert errors == ["02-bad.toml: field 'id' must be a text such as \"forward-noise\"; got 3"]
+    assert validate([tmp_path / "01-good.toml", tmp_path / "02-bad.toml"]) == 1
+    assert "error 02-bad.toml" in capsys.readouterr().out
