@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from sim_core._numba import kernel
+
 
 class Module:
     def __init__(self):
@@ -55,9 +57,41 @@ class Linear(Module):
         return x @ self.weight.T + self.bias
 
 
+@kernel
+def _im2col_kernel(x, k, stride, pad, cols):  # pragma: no cover  (compiled)
+    """cols[n, (c·k + di)·k + dj, i·W_out + j] = x[n, c, i·stride + di − pad, j·stride + dj − pad]
+    (0 outside the image): one column per output pixel, so kernels @ cols is already NCHW."""
+    n_img, channels, h, w = x.shape
+    w_out = (w + 2 * pad - k) // stride + 1
+    h_out = (h + 2 * pad - k) // stride + 1
+    for n in range(n_img):
+        for c in range(channels):
+            for di in range(k):
+                for dj in range(k):
+                    row = (c * k + di) * k + dj
+                    for i in range(h_out):
+                        y = i * stride + di - pad
+                        for j in range(w_out):
+                            xx = j * stride + dj - pad
+                            if 0 <= y < h and 0 <= xx < w:
+                                cols[n, row, i * w_out + j] = x[n, c, y, xx]
+                            else:
+                                cols[n, row, i * w_out + j] = 0.0
+
+
+def im2col(x, k: int, stride: int):
+    """Every k×k patch of x (N, C, H, W), zero-padded by k//2, as a column: (N, C·k·k, H_out·W_out)."""
+    n, c, h, w = x.shape
+    pad = k // 2
+    h_out, w_out = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+    cols = np.empty((n, c * k * k, h_out * w_out), dtype=np.float32)
+    _im2col_kernel(np.ascontiguousarray(x, dtype=np.float32), k, stride, pad, cols)
+    return cols, h_out, w_out
+
+
 class Conv2d(Module):
-    """2-D cross-correlation as one matrix product: every k×k patch becomes a row (im2col),
-    the kernels become a matrix (C_out, C_in·k·k)."""
+    """2-D cross-correlation as one matrix product: every k×k patch becomes a column
+    (im2col), the kernels a matrix (C_out, C_in·k·k); their product is the output, NCHW."""
 
     def __init__(self, cin: int, cout: int, k: int, stride: int = 1):
         super().__init__()
@@ -66,15 +100,26 @@ class Conv2d(Module):
         self.param("bias", cout)
 
     def __call__(self, x):
-        n, c, _, _ = x.shape
-        pad = self.k // 2
-        if pad:
-            x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-        patches = sliding_window_view(x, (self.k, self.k), axis=(2, 3))[:, :, :: self.stride, :: self.stride]
-        ho, wo = patches.shape[2:4]
-        cols = patches.transpose(0, 2, 3, 1, 4, 5).reshape(n, ho * wo, c * self.k * self.k)
-        out = cols @ self.weight.reshape(len(self.bias), -1).T + self.bias
-        return np.ascontiguousarray(out.transpose(0, 2, 1).reshape(n, -1, ho, wo))
+        n = len(x)
+        if self.k == 1:  # a 1×1 convolution mixes channels only
+            out = self.weight.reshape(len(self.bias), -1) @ x.reshape(n, x.shape[1], -1)
+            return (out + self.bias[:, None]).reshape(n, -1, *x.shape[2:])
+        cols, h_out, w_out = im2col(x, self.k, self.stride)
+        out = self.weight.reshape(len(self.bias), -1) @ cols + self.bias[:, None]
+        return out.reshape(n, -1, h_out, w_out)
+
+
+def conv2d_reference(x, weight, bias, stride=1):
+    """The same convolution with numpy's sliding windows, kept to test the kernel."""
+    n, c, _, _ = x.shape
+    k = weight.shape[-1]
+    pad = k // 2
+    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    patches = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
+    ho, wo = patches.shape[2:4]
+    cols = patches.transpose(0, 2, 3, 1, 4, 5).reshape(n, ho * wo, c * k * k)
+    out = cols @ weight.reshape(len(bias), -1).T + bias
+    return out.transpose(0, 2, 1).reshape(n, -1, ho, wo)
 
 
 class GroupNorm(Module):

@@ -1,0 +1,1 @@
+"""Speed measurements, run by hand (`make bench`), never by the test suite."""

@@ -1,0 +1,189 @@
+"""Measure speed side by side in one run and write bench/results.md.
+
+    python -m bench            (or: make bench)
+
+(a) one U-Net evaluation at batch 1 and 2, numpy vs the torch twin, same weights and
+    thread count; (b) a 50-step guided DDIM sample and a 1000-step DDPM sample, ours vs
+    torch + diffusers' scheduler; (c) q_sample on a batch, numba vs plain numpy;
+(d) the U-Net's achieved GFLOP/s against this machine's float32 matmul peak;
+(e) start-up: time to the first frame of the game with a warm and a cold numba cache.
+Times are medians of repeated runs; ratios compare runs made minutes apart at most.
+"""
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).with_name("results.md")
+
+
+def median_time(fn, repeat=7, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matmul_peak(n=1024, repeat=5) -> float:
+    """GFLOP/s of numpy's float32 matrix product (BLAS) on n×n matrices."""
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    return 2 * n**3 / median_time(lambda: a @ a, repeat) / 1e9
+
+
+def unet_flops(model, x, t, cond) -> float:
+    """Multiply-adds ×2 of one evaluation, counted on the layers as they run."""
+    from sim_core.model import layers
+
+    count = [0]
+    conv_call, linear_call, attention = layers.Conv2d.__call__, layers.Linear.__call__, layers.attention
+
+    def conv(self, inp):
+        out = conv_call(self, inp)
+        count[0] += 2 * out.size * self.weight[0].size
+        return out
+
+    def linear(self, inp):
+        count[0] += 2 * inp.size // inp.shape[-1] * self.weight.size
+        return linear_call(self, inp)
+
+    def attn(q, k, v):
+        count[0] += 2 * 2 * q.size * k.shape[-2]
+        return attention(q, k, v)
+
+    layers.Conv2d.__call__, layers.Linear.__call__ = conv, linear
+    from sim_core.model import unet
+
+    unet.attention = layers.attention = attn
+    try:
+        model(x, t, cond)
+    finally:
+        layers.Conv2d.__call__, layers.Linear.__call__ = conv_call, linear_call
+        unet.attention = layers.attention = attention
+    return count[0]
+
+
+def first_frame_seconds(cache_dir: str) -> float:
+    """A fresh process that starts the game headless and draws one frame of the lab."""
+    code = (
+        "import time; s = time.perf_counter()\n"
+        "from game.app import App; from game.scenes.lab import LabScene\n"
+        "import numpy as np\n"
+        "app = App(lang='en'); app.push(LabScene(app)); app.frame(0.016)\n"
+        "from sim_core.forward import q_sample; from sim_core.schedules import make_schedule\n"
+        "x = np.zeros((1, 3, 32, 32), np.float32); q_sample(x, 1, x, make_schedule('linear'))\n"
+        "print(time.perf_counter() - s)\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    import torch
+    from diffusers import DDIMScheduler, DDPMScheduler
+
+    from sim_core.forward import q_sample, scaled_sum_reference
+    from sim_core.model import DEFAULT_MODEL, load_model
+    from sim_core.sampling import sample
+    from sim_core.schedules import make_schedule
+    from training.evaluate import TorchDenoiser
+
+    threads = int(os.environ.get("BENCH_THREADS", "2"))
+    torch.set_num_threads(threads)
+    model = load_model()
+    twin = TorchDenoiser(DEFAULT_MODEL)
+    rng = np.random.default_rng(0)
+    cond = model.encode_prompt("red star")
+    rows = []
+
+    # (a) one U-Net evaluation
+    peak = matmul_peak()
+    for batch in (1, 2):
+        x = rng.standard_normal((batch, 3, 32, 32), dtype=np.float32)
+        c = np.repeat(cond, batch, axis=0)
+        ours = median_time(lambda: model(x, 500, c))
+        theirs = median_time(lambda: twin(x, 500, twin.encode_prompt(["red star"] * batch)))
+        flops = unet_flops(model, x, 500, c)
+        rows.append((f"U-Net, batch {batch}", ours, theirs, f"{flops / ours / 1e9:.1f} GFLOP/s ours, {flops / theirs / 1e9:.1f} torch; {flops / 1e9:.2f} GFLOP per call"))
+
+    # (b) whole samples
+    x_T = rng.standard_normal((1, 3, 32, 32), dtype=np.float32)
+    s = model.schedule
+
+    def ours_ddim():
+        sample(model, x_T, s, sampler="ddim", steps=50, guidance=7.5, cond=cond)
+
+    def torch_ddim():
+        sched = DDIMScheduler(beta_schedule="squaredcos_cap_v2", clip_sample=False)
+        sched.set_timesteps(50)
+        ctx = torch.from_numpy(np.concatenate([twin.encode_prompt(""), twin.encode_prompt("red star")]))
+        x = torch.from_numpy(x_T)
+        with torch.no_grad():
+            for t in sched.timesteps:
+                e = twin.net(torch.cat([x, x]), t.repeat(2), context=ctx)
+                eps = e[:1] + 7.5 * (e[1:] - e[:1])
+                x = sched.step(eps, t, x).prev_sample
+
+    rows.append(("DDIM 50 steps, guidance 7.5 (100 evaluations)", median_time(ours_ddim, 3), median_time(torch_ddim, 3), ""))
+
+    def ours_ddpm():
+        sample(model, x_T, s, sampler="ddpm", steps=1000, guidance=1.0, cond=cond, rng=np.random.default_rng(0))
+
+    def torch_ddpm():
+        sched = DDPMScheduler(beta_schedule="squaredcos_cap_v2", clip_sample=False)
+        sched.set_timesteps(1000)
+        ctx = torch.from_numpy(twin.encode_prompt("red star"))
+        x = torch.from_numpy(x_T)
+        gen = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for t in sched.timesteps:
+                x = sched.step(twin.net(x, t.reshape(1), context=ctx), t, x, generator=gen).prev_sample
+
+    rows.append(("DDPM 1000 steps, no guidance", median_time(ours_ddpm, 1, 0), median_time(torch_ddpm, 1, 0), ""))
+
+    # (c) q_sample
+    xb = rng.standard_normal((256, 3, 32, 32), dtype=np.float32)
+    nb = rng.standard_normal(xb.shape, dtype=np.float32)
+    tb = rng.integers(0, 1000, 256)
+    a, b = s.sqrt_alphas_cumprod[tb], s.noise_scale[tb]
+    rows.append(("q_sample, batch 256 (numba vs numpy)", median_time(lambda: q_sample(xb, tb, nb, s), 20),
+                 median_time(lambda: scaled_sum_reference(a, xb, b, nb), 20), "right column: plain numpy"))
+
+    # (e) start-up
+    with tempfile.TemporaryDirectory() as cold:
+        cold_time = first_frame_seconds(cold)
+        warm_time = first_frame_seconds(cold)
+    rows.append(("game start to first frame, cold numba cache", cold_time, float("nan"), ""))
+    rows.append(("game start to first frame, warm numba cache", warm_time, float("nan"), ""))
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; {threads} threads for both sides; "
+        f"numpy {np.__version__}, torch {torch.__version__}; float32 matmul peak {peak:.0f} GFLOP/s.",
+        "",
+        "| what | ours (s) | torch (s) | ours / torch | notes |",
+        "|---|---|---|---|---|",
+    ]
+    for name, ours, theirs, note in rows:
+        ratio = "" if theirs != theirs else f"{ours / theirs:.2f}×"
+        theirs_s = "" if theirs != theirs else f"{theirs:.4f}"
+        lines.append(f"| {name} | {ours:.4f} | {theirs_s} | {ratio} | {note} |")
+    text = "\n".join(lines) + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from sim_core.model.layers import Conv2d, conv2d_reference
+
+
+@pytest.mark.parametrize("k, stride, shape", [(3, 1, (2, 5, 9, 7)), (3, 2, (1, 4, 16, 16)), (1, 1, (3, 6, 8, 8)), (3, 2, (2, 3, 7, 9))])
+def test_conv2d_kernel_matches_reference_and_torch(k, stride, shape):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    conv = Conv2d(shape[1], 4, k, stride)
+    conv.weight = rng.standard_normal((4, shape[1], k, k), dtype=np.float32)
+    conv.bias = rng.standard_normal(4, dtype=np.float32)
+    ours = conv(x)
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(conv.weight), torch.from_numpy(conv.bias),
+                        stride=stride, padding=k // 2).numpy()
+    np.testing.assert_allclose(ours, expected, atol=1e-5)
+    np.testing.assert_allclose(conv2d_reference(x, conv.weight, conv.bias, stride), expected, atol=1e-5)
