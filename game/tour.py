@@ -26,7 +26,7 @@ def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25) -> list[Pat
     app.run_until(lambda: False, timeout=0.2)
     shot("lab-idle")
     lab.toggle_run()
-    app.run_until(lambda: len(lab.steps_seen) >= steps // 2, timeout=120)
+    app.run_until(lambda: len(lab.run.steps) >= steps // 2, timeout=120)
     shot("lab-running")
     app.run_until(lambda: not lab.running, timeout=120)
     app.run_until(lambda: False, timeout=0.2)

@@ -53,8 +53,12 @@ def sample_progressive(
     guidance: float = 7.5,
     cond: np.ndarray | None = None,
     rng: np.random.Generator | None = None,
+    start_index: int = 0,
 ):
     """Yield a `SampleStep` per step from x_T (pure noise, NCHW float32) down to x_0.
+
+    start_index > 0 starts part-way down (image-to-image, SDEdit): x_T is then the noisy
+    sample at timesteps[start_index], e.g. q_sample of an image.
 
     model(x, t, cond) returns ε_θ; cond is a prompt encoding from `model.encode_prompt`
     (batch 1 or N) or None for unconditional sampling; the empty prompt "" is the null
@@ -67,8 +71,10 @@ def sample_progressive(
     if smp.stochastic and rng is None:
         raise ValueError(f"{smp.kind} is stochastic: pass rng=np.random.default_rng(seed)")
     uncond = model.encode_prompt("") if cond is not None and guidance != 1.0 else None
-    for index, t in enumerate(smp.timesteps):
-        t = int(t)
+    if not 0 <= start_index < len(smp.timesteps):
+        raise ValueError(f"start_index must lie in [0, {len(smp.timesteps) - 1}]; got {start_index}")
+    for index in range(start_index, len(smp.timesteps)):
+        t = int(smp.timesteps[index])
         eps = predict_noise(model, x, t, cond, uncond, guidance)
         noise = rng.standard_normal(x.shape, dtype=np.float32) if smp.needs_noise(t) else None
         out = smp.step(eps, t, x, noise)

@@ -79,3 +79,13 @@ def test_generator_can_be_advanced_one_step_at_a_time():
     assert ts == list(make_sampler("dpmsolver++", make_schedule("cosine"), 5).timesteps)
     with pytest.raises(StopIteration):
         next(gen)
+
+
+@pytest.mark.parametrize("kind", ["ddim", "dpmsolver++"])
+def test_starting_part_way_down_visits_the_remaining_timesteps(kind):
+    model, s = RecordingModel(), make_schedule("linear")
+    steps = list(sample_progressive(model, x_T(), s, sampler=kind, steps=10, start_index=4, guidance=1.0))
+    assert [st.t for st in steps] == list(make_sampler(kind, s, 10).timesteps[4:])
+    assert steps[0].index == 4
+    with pytest.raises(ValueError, match=r"start_index must lie in \[0, 9\]"):
+        next(sample_progressive(model, x_T(), s, steps=10, start_index=10))

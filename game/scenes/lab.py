@@ -2,8 +2,6 @@
 process animates x_t and x̂₀ step by step, the sampler's update is shown with the live
 numbers, the judge says what it sees, and the run exports as PNG or GIF."""
 
-import time
-
 import numpy as np
 import pygame
 import pygame_gui
@@ -12,9 +10,8 @@ from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UI
 from game import export
 from game.scenes.base import Scene
 from game.widgets.image_view import draw_image
-from game.worker import Job
+from game.run import SamplingRun, draw_run
 from sim_core.samplers import make_sampler
-from sim_core.sampling import sample_progressive
 
 SAMPLERS = ("ddim", "dpmsolver++", "ddpm")
 STEP_CHOICES = (1, 2, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 1000)
@@ -26,11 +23,9 @@ class LabScene(Scene):
         super().__init__(app)
         prompt = app.tr("lab.default_prompt") if prompt is None else prompt
         self.settings = dict(prompt=prompt, sampler=sampler, steps=steps, guidance=guidance, seed=seed)
-        self.job = None
-        self.steps_seen = []  # SampleStep records of the current run
+        self.run = None  # the current SamplingRun
         self.status = ("lab.idle", {})
         self.verdict = None
-        self.started = self.elapsed = 0.0
 
     def enter(self):
         try:
@@ -68,7 +63,7 @@ class LabScene(Scene):
 
     @property
     def running(self) -> bool:
-        return self.job is not None and not self.job.done
+        return self.run is not None and self.run.running
 
     # events -----------------------------------------------------------------------------------
     def handle_event(self, event):
@@ -107,7 +102,7 @@ class LabScene(Scene):
     # running the reverse process ----------------------------------------------------------------
     def toggle_run(self):
         if self.running:
-            self.job.cancel()
+            self.run.cancel()
             return
         try:
             model = self.app.model
@@ -119,20 +114,10 @@ class LabScene(Scene):
             return
         cond = model.encode_prompt(" ".join(settings["model_words"]))
         x_T = np.random.default_rng(settings["seed"]).standard_normal((1, 3, 32, 32), dtype=np.float32)
-        rng = np.random.default_rng(settings["seed"] + 1)
-        self.sampler_obj = make_sampler(settings["sampler"], model.schedule, settings["steps"])
-        self.run_settings = settings
-        self.steps_seen, self.verdict = [], None
-        self.started, self.elapsed = time.perf_counter(), 0.0
-
-        def work(report, cancelled):
-            for step in sample_progressive(model, x_T, model.schedule, sampler=self.sampler_obj,
-                                           guidance=settings["guidance"], cond=cond, rng=rng):
-                report(step)
-                if cancelled():
-                    return
-
-        self.job = Job(work)
+        sampler = make_sampler(settings["sampler"], model.schedule, settings["steps"])
+        self.run_settings, self.verdict = settings, None
+        self.run = SamplingRun(model, sampler, x_T, cond, settings["guidance"], np.random.default_rng(settings["seed"] + 1))
+        self.run_reported = False
         self._sync_generate_label()
 
     def read_settings(self, vocabulary):
@@ -162,33 +147,31 @@ class LabScene(Scene):
         return ", ".join(self.app.tr.word(w) for w in vocabulary)
 
     def update(self, dt):
-        if self.job is None:
+        if self.run is None or self.run_reported:
             return
-        self.steps_seen.extend(self.job.poll())
-        if not self.job.done:
-            self.elapsed = time.perf_counter() - self.started
-            self.status = ("lab.running", {"seconds": self.elapsed})
+        self.run.poll()
+        if self.run.running:
+            self.status = ("lab.running", {"seconds": self.run.elapsed})
             return
-        job, self.job = self.job, None
+        self.run_reported = True
         self._sync_generate_label()
-        if job.error is not None:
-            self.status = ("lab.failed", {"reason": str(job.error)})
+        if self.run.error is not None:
+            self.status = ("lab.failed", {"reason": str(self.run.error)})
             return
-        evals = len(self.steps_seen) * (1 if self.run_settings["guidance"] == 1.0 else 2)
-        self.status = ("lab.done", {"seconds": self.elapsed, "evals": evals})
-        if self.steps_seen and len(self.steps_seen) == len(self.sampler_obj.timesteps):
+        self.status = ("lab.done", {"seconds": self.run.elapsed, "evals": self.run.evaluations})
+        if self.run.complete:
             try:
-                self.verdict = self.app.judge(self.steps_seen[-1].prev_sample)[0]
-            except Exception:
+                self.verdict = self.app.judge(self.run.final)[0]
+            except Exception:  # the judge is a bonus: a broken judge must not stop the lab
                 self.verdict = None
 
     def export(self, kind):
-        if not self.steps_seen:
+        if self.run is None or not self.run.steps:
             self.status = ("lab.nothing_to_export", {})
             return
         try:
-            path = export.save_png(self.steps_seen[-1].prev_sample[0], self.run_settings) if kind == "png" \
-                else export.save_gif(self.steps_seen, self.run_settings)
+            path = export.save_png(self.run.steps[-1].prev_sample[0], self.run_settings) if kind == "png" \
+                else export.save_gif(self.run.steps, self.run_settings)
             self.status = ("lab.exported", {"path": str(path)})
         except OSError as e:
             self.status = ("lab.export_failed", {"reason": e.strerror or str(e)})
@@ -199,14 +182,14 @@ class LabScene(Scene):
         theme.text(surface, tr("lab.title"), (400, 24), role="subtitle", bold=True)
         theme.text(surface, tr("lab.prompt_hint", words=self.known_words(self.vocabulary)), (30, 152),
                    role="small", colour="muted", width=330)
-        last = self.steps_seen[-1] if self.steps_seen else None
+        last = self.run.steps[-1] if self.run is not None and self.run.steps else None
         size = 300
         left = pygame.Rect(400, 90, size, size)
         right = pygame.Rect(400 + size + 60, 90, size, size)
         draw_image(surface, theme, None if last is None else last.prev_sample[0], left, tr("lab.x_t"))
         draw_image(surface, theme, None if last is None else last.pred_original_sample[0], right, tr("lab.x0"))
-        self.draw_progress(surface, pygame.Rect(400, 470, 2 * size + 60, 18), last)
-        self.draw_formula(surface, pygame.Rect(400, 510, 2 * size + 60, 110), last)
+        settings = self.settings if self.run is None else self.run_settings
+        draw_run(surface, self.app, self.run, pygame.Rect(400, 470, 2 * size + 60, 150), settings["sampler"], settings["guidance"])
         key, values = self.status
         colour = "bad" if key.startswith(("error", "lab.unknown", "lab.bad", "lab.export_failed", "lab.failed")) else "text"
         theme.text(surface, tr(key, **values), (400, 640), colour=colour, width=800)
@@ -215,43 +198,3 @@ class LabScene(Scene):
                       confidence=self.verdict.confidence) \
                 if self.verdict.sure else tr("lab.judge_unsure")
             theme.text(surface, text, (400, 670), colour="good" if self.verdict.sure else "accent")
-
-    def draw_progress(self, surface, rect, last):
-        theme = self.app.theme
-        pygame.draw.rect(surface, theme.colour("panel"), rect, border_radius=9)
-        if last is None:
-            return
-        n = len(self.sampler_obj.timesteps)
-        done = rect.copy()
-        done.width = int(rect.width * (last.index + 1) / n)
-        pygame.draw.rect(surface, theme.colour("accent2"), done, border_radius=9)
-        theme.text(surface, self.app.tr("lab.step", i=last.index + 1, n=n, t=last.t),
-                   (rect.right, rect.y - 24), role="small", colour="muted", anchor="topright")
-
-    def draw_formula(self, surface, rect, last):
-        theme, tr = self.app.theme, self.app.tr
-        pygame.draw.rect(surface, theme.colour("panel"), rect, border_radius=8)
-        kind = self.settings["sampler"] if last is None else self.run_settings["sampler"]
-        key = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}[kind]
-        theme.text(surface, tr(f"formula.{key}"), (rect.x + 16, rect.y + 12), role="formula")
-        if last is not None:
-            theme.text(surface, tr(f"formula.{key}_numbers", **self.step_numbers(last)),
-                       (rect.x + 16, rect.y + 44), role="formula", colour="accent")
-        w = self.settings["guidance"] if last is None else self.run_settings["guidance"]
-        theme.text(surface, tr("formula.guidance", w=w), (rect.x + 16, rect.y + 78), role="small", colour="muted")
-
-    def step_numbers(self, step) -> dict:
-        """The coefficients of this step's update, as the formula panel shows them."""
-        smp, ac = self.sampler_obj, self.app.model.schedule.alphas_cumprod
-        tp = smp.prev_timestep(step.t)
-        a_t, a_p = float(ac[step.t]), (float(ac[tp]) if tp >= 0 else 1.0)
-        tp_text = str(tp) if tp >= 0 else "−1: x₀"
-        if smp.kind == "ddim":
-            return dict(a=a_p**0.5, b=(1 - a_p) ** 0.5, t=step.t, tp=tp_text)
-        if smp.kind == "ddpm":
-            beta = 1 - a_t / a_p
-            return dict(a=a_p**0.5 * beta / (1 - a_t), b=(1 - beta) ** 0.5 * (1 - a_p) / (1 - a_t),
-                        s=((1 - a_p) / (1 - a_t) * beta) ** 0.5, t=step.t, tp=tp_text)
-        sig = smp.sigmas[step.index: step.index + 2].astype(float)
-        lam = [np.log(1 / np.sqrt(s * s + 1)) - np.log(s / np.sqrt(s * s + 1)) if s > 0 else np.inf for s in sig]
-        return dict(a=sig[1] / sig[0], h=lam[1] - lam[0], t=step.t, tp=tp_text)

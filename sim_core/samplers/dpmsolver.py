@@ -59,11 +59,12 @@ class DPMSolverPlusPlusSampler(Sampler):
 
     def _step(self, eps, t, x, noise):
         i = self.index_of(t)
-        if i != (0 if self._last_index is None else self._last_index + 1):
+        # a fresh trajectory may start at any timestep (img2img starts part-way down)
+        if self._last_index is not None and i != self._last_index + 1:
             raise ValueError(
                 f"dpmsolver++ is multistep: visit its timesteps in order (expected "
-                f"{self.timesteps[0 if self._last_index is None else self._last_index + 1]}, "
-                f"got {t}); call reset() to start again"
+                f"{self.timesteps[min(self._last_index + 1, len(self.timesteps) - 1)]}, got {t}); "
+                "call reset() to start again"
             )
         x0 = self.pred_original_sample(eps, t, x)
         alpha_t, sigma_t = _alpha_sigma(self.sigmas[i + 1])

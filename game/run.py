@@ -1,0 +1,116 @@
+"""One reverse-process run on a worker thread, and what scenes show of it."""
+
+import time
+
+import numpy as np
+
+from game.worker import Job
+from sim_core.sampling import sample_progressive
+
+
+class WithoutSkips:
+    """The model with its skip connections cut: the decoder gets zeros instead."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def encode_prompt(self, text):
+        return self.model.encode_prompt(text)
+
+    def __call__(self, x, t, cond):
+        return self.model(x, t, cond, use_skips=False)
+
+
+class SamplingRun:
+    """Sample from x_start at sampler.timesteps[start_index] down to x_0 on a worker; the
+    render thread calls poll() each frame and reads `steps` (SampleStep records)."""
+
+    def __init__(self, model, sampler, x_start, cond, guidance, rng, start_index=0, use_skips=True):
+        self.model, self.sampler, self.guidance = model, sampler, guidance
+        self.steps = []
+        self.started, self.elapsed = time.perf_counter(), 0.0
+        denoiser = model if use_skips else WithoutSkips(model)
+
+        def work(report, cancelled):
+            for step in sample_progressive(denoiser, x_start, model.schedule, sampler=sampler, guidance=guidance,
+                                           cond=cond, rng=rng, start_index=start_index):
+                report(step)
+                if cancelled():
+                    return
+
+        self.total = len(sampler.timesteps) - start_index
+        self.job = Job(work)
+
+    @property
+    def running(self) -> bool:
+        return not self.job.done
+
+    @property
+    def error(self):
+        return self.job.error
+
+    @property
+    def complete(self) -> bool:
+        return self.job.done and self.job.error is None and len(self.steps) == self.total
+
+    @property
+    def final(self) -> np.ndarray | None:
+        return self.steps[-1].prev_sample if self.complete else None
+
+    @property
+    def evaluations(self) -> int:
+        return len(self.steps) * (1 if self.guidance == 1.0 else 2)
+
+    def poll(self) -> None:
+        self.steps.extend(self.job.poll())
+        if self.running:
+            self.elapsed = time.perf_counter() - self.started
+        else:
+            self.steps.extend(self.job.poll())
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+    def step_numbers(self, step) -> dict:
+        """The coefficients of this step's update, as the formula panel shows them."""
+        smp, ac = self.sampler, self.model.schedule.alphas_cumprod
+        tp = smp.prev_timestep(step.t)
+        a_t, a_p = float(ac[step.t]), (float(ac[tp]) if tp >= 0 else 1.0)
+        tp_text = str(tp) if tp >= 0 else "−1: x₀"
+        if smp.kind == "ddim":
+            return dict(a=a_p**0.5, b=(1 - a_p) ** 0.5, t=step.t, tp=tp_text)
+        if smp.kind == "ddpm":
+            beta = 1 - a_t / a_p
+            return dict(a=a_p**0.5 * beta / (1 - a_t), b=(1 - beta) ** 0.5 * (1 - a_p) / (1 - a_t),
+                        s=((1 - a_p) / (1 - a_t) * beta) ** 0.5, t=step.t, tp=tp_text)
+        sig = smp.sigmas[step.index: step.index + 2].astype(float)
+        lam = [np.log(1 / np.sqrt(s * s + 1)) - np.log(s / np.sqrt(s * s + 1)) if s > 0 else np.inf for s in sig]
+        return dict(a=sig[1] / sig[0], h=lam[1] - lam[0], t=step.t, tp=tp_text)
+
+
+FORMULA_KEYS = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}
+
+
+def draw_run(surface, app, run, rect, sampler_kind, guidance):
+    """The progress bar and the sampler's update with today's numbers, under the images."""
+    import pygame
+
+    theme, tr = app.theme, app.tr
+    last = run.steps[-1] if run is not None and run.steps else None
+    bar = pygame.Rect(rect.x, rect.y, rect.width, 18)
+    pygame.draw.rect(surface, theme.colour("panel"), bar, border_radius=9)
+    if last is not None:
+        done = bar.copy()
+        done.width = int(bar.width * len(run.steps) / run.total)
+        pygame.draw.rect(surface, theme.colour("accent2"), done, border_radius=9)
+        n = len(run.sampler.timesteps)
+        theme.text(surface, tr("lab.step", i=last.index + 1, n=n, t=last.t), (bar.right, bar.y - 24),
+                   role="small", colour="muted", anchor="topright")
+    panel = pygame.Rect(rect.x, rect.y + 40, rect.width, 110)
+    pygame.draw.rect(surface, theme.colour("panel"), panel, border_radius=8)
+    key = FORMULA_KEYS[sampler_kind]
+    theme.text(surface, tr(f"formula.{key}"), (panel.x + 16, panel.y + 12), role="formula")
+    if last is not None:
+        theme.text(surface, tr(f"formula.{key}_numbers", **run.step_numbers(last)), (panel.x + 16, panel.y + 44),
+                   role="formula", colour="accent")
+    theme.text(surface, tr("formula.guidance", w=guidance), (panel.x + 16, panel.y + 78), role="small", colour="muted")
