@@ -18,7 +18,13 @@ from pathlib import Path
 from game.i18n import LANGUAGES
 
 LEVELS_DIR = Path(__file__).resolve().parents[1] / "levels"
-KINDS = ("forward", "walk_jump", "schedules")
+METRICS = {  # level kind → the metrics its activity can measure
+    "forward": ("t_error",),
+    "walk_jump": ("variance_gap",),
+    "schedules": ("snr_error",),
+    "sampling": ("judge_confidence", "ssim", "budget_steps", "guided"),
+}
+KINDS = tuple(METRICS)
 
 
 class LevelError(ValueError):
@@ -80,7 +86,9 @@ def parse_level(path: Path, data: dict) -> Level:
     _need(target, "prompt", str, path, "a prompt such as \"red star\"", "target.")
     _need(target, "seed", int, path, "a whole number", "target.")
     objective = _need(data, "objective", dict, path, "a table with 'metric', 'better' and 'stars'")
-    _need(objective, "metric", str, path, "the name of the score", "objective.")
+    metric = _need(objective, "metric", str, path, f"one of {', '.join(METRICS[kind])}", "objective.")
+    if metric not in METRICS[kind]:
+        raise LevelError(f"{path.name}: field 'objective.metric' must be one of {', '.join(METRICS[kind])} for kind {kind!r}; got {metric!r}")
     better = _need(objective, "better", str, path, "\"lower\" or \"higher\"", "objective.")
     if better not in ("lower", "higher"):
         raise LevelError(f"{path.name}: field 'objective.better' must be \"lower\" or \"higher\"; got {better!r}")

@@ -6,6 +6,7 @@ import pygame
 import pytest
 
 from game.i18n import LANGUAGES, Catalogs, load_catalog
+from game.levels import load_campaign
 
 GAME = Path(__file__).resolve().parents[1] / "game"
 
@@ -105,7 +106,7 @@ def test_screenshot_tour_renders_every_screen(tmp_path, lang):
 
     shots = screenshot_tour(tmp_path, lang, steps=10)
     assert [p.name for p in shots][:4] == [f"{lang}-{n}.png" for n in ("title", "lab-idle", "lab-running", "lab-done")]
-    assert len(shots) == 5 + 3
+    assert len(shots) == 5 + len(load_campaign()[0])
     images = {p.stem: pygame.surfarray.array3d(pygame.image.load(str(p))) for p in shots}
     for name, img in images.items():
         assert img.shape[:2] == (1280, 720)

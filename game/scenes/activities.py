@@ -1,4 +1,4 @@
-"""The activities of chapter 1, one class per level `kind`: the forward process."""
+"""The forward-process activities (chapter 1), one class per level `kind`."""
 
 import numpy as np
 import pygame
@@ -166,5 +166,3 @@ class SchedulesLevel(LevelScene):
                    (rect.x, rect.y + 284), role="formula", colour="accent")
         theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[self.t])), (rect.x, rect.y + 318), role="formula", colour="good")
 
-
-ACTIVITIES = {"forward": ForwardLevel, "walk_jump": WalkJumpLevel, "schedules": SchedulesLevel}

@@ -1,0 +1,153 @@
+"""Levels played by running the reverse process: the level file unlocks controls (sampler,
+steps, guidance, a start t for restoring a noised image, skip connections) and names the
+metric that scores the final image."""
+
+import numpy as np
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UILabel
+
+from game.run import SamplingRun, draw_run
+from game.scenes.level import LevelScene
+from game.widgets.image_view import draw_image
+from sim_core.forward import q_sample
+from sim_core.images import mean_saturation
+from sim_core.metrics import ssim
+from sim_core.samplers import make_sampler
+from sim_core.worlds.shapes import render_seed
+
+class SamplingLevel(LevelScene):
+    def __init__(self, app, level, on_stars=None):
+        super().__init__(app, level, on_stars)
+        c = level.controls
+        self.samplers = list(c.get("samplers", ["ddim"]))
+        self.ranges = {k: c[k] for k in ("steps", "guidance", "start_t") if k in c}
+        self.values = {"sampler": self.samplers[0], "steps": int(c.get("steps", {}).get("start", 50)),
+                       "guidance": float(c.get("guidance", {}).get("start", 7.5)), "skips": True}
+        if "start_t" in c:
+            self.values["start_t"] = int(c["start_t"]["start"])
+        self.prompt = c.get("prompt", level.target["prompt"])
+        self.target = render_seed(level.target["seed"], level.target["prompt"]).image[None]
+        self.run = None
+        self.final_score = None
+
+    # controls -------------------------------------------------------------------------------
+    def build_controls(self):
+        tr, ui = self.app.tr, self.app.ui
+        self.sliders, self.slider_labels = {}, {}
+        for i, key in enumerate(("steps", "guidance", "start_t")):
+            if key not in self.ranges:
+                continue
+            r = self.ranges[key]
+            x = 30 + 260 * len(self.sliders)
+            self.slider_labels[key] = self.add(UILabel((x, 548, 240, 24), self.slider_text(key), ui))
+            self.sliders[key] = self.add(UIHorizontalSlider((x, 572, 240, 32), self.values[key], (r["min"], r["max"]), ui))
+        self.menu = self.add(UIDropDownMenu(self.samplers, self.values["sampler"], (30, 616, 200, 40), ui)) \
+            if len(self.samplers) > 1 else None
+        self.skips = self.add(UIButton((250, 616, 260, 40), self.skips_text(), ui)) \
+            if self.level.controls.get("skips") else None
+        self.go = self.add(UIButton((530, 616, 200, 40), tr("lab.generate"), ui, object_id="#primary"))
+
+    def slider_text(self, key):
+        tr, v = self.app.tr, self.values[key]
+        return {"steps": tr("lab.steps", steps=v), "guidance": tr("lab.guidance", w=v),
+                "start_t": tr("sampling.start_t", t=v)}[key]
+
+    def skips_text(self):
+        return self.app.tr("sampling.skips_on" if self.values["skips"] else "sampling.skips_off")
+
+    def handle_activity_event(self, event):
+        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element in self.sliders.values():
+            key = next(k for k, s in self.sliders.items() if s is event.ui_element)
+            self.values[key] = round(float(event.value) * 2) / 2 if key == "guidance" else int(event.value)
+            self.slider_labels[key].set_text(self.slider_text(key))
+        elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.menu:
+            self.values["sampler"] = event.text
+        elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.skips and self.skips:
+            self.values["skips"] = not self.values["skips"]
+            self.skips.set_text(self.skips_text())
+        elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.go:
+            self.start()
+        else:
+            return False
+        return True
+
+    # running --------------------------------------------------------------------------------
+    def start(self):
+        if self.run is not None and self.run.running:
+            return
+        try:
+            model = self.app.model
+        except Exception as e:  # a broken model folder is a message, never a traceback
+            self.message = ("error.model", {"reason": str(e)})
+            return
+        v = self.values
+        sampler = make_sampler(v["sampler"], model.schedule, v["steps"])
+        rng = np.random.default_rng(self.level.target["seed"])
+        noise = rng.standard_normal(self.target.shape, dtype=np.float32)
+        start_index = 0
+        if "start_t" in v:  # restore: start from the target noised to start_t
+            start_index = int(np.argmax(sampler.timesteps <= v["start_t"]))
+            x_start = q_sample(self.target, int(sampler.timesteps[start_index]), noise, model.schedule)
+        else:
+            x_start = noise
+        cond = model.encode_prompt(self.prompt)
+        self.run = SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
+        self.final_score, self.result, self.message = None, None, ("sampling.running", {})
+
+    def update(self, dt):
+        if self.run is None or self.final_score is not None:
+            return
+        self.run.poll()
+        if self.run.running:
+            return
+        if self.run.error is not None:
+            self.message, self.final_score = ("lab.failed", {"reason": str(self.run.error)}), float("nan")
+            return
+        self.final_score = self.measure(self.run.final)
+        self.message = ("sampling.done", {"seconds": self.run.elapsed, "score": self.score_text()})
+
+    def measure(self, image) -> float:
+        metric = self.level.objective["metric"]
+        if metric == "ssim":
+            return float(ssim(image[0], self.target[0]))
+        verdict = self.app.judge(image)[0]
+        agrees = verdict.agrees_with(self.level.target["prompt"])
+        self.verdict = verdict
+        if metric == "judge_confidence":
+            return verdict.confidence if agrees else 0.0
+        if metric == "budget_steps":
+            return float(self.run.total) if agrees else float("inf")
+        limit = float(self.level.controls.get("saturation_limit", 1.0))
+        return verdict.confidence if agrees and mean_saturation(image) <= limit else 0.0
+
+    def score_text(self) -> str:
+        metric = self.level.objective["metric"]
+        key = f"sampling.metric_{metric}"
+        return self.app.tr(key, value=self.final_score, saturation=mean_saturation(self.run.final)) \
+            if np.isfinite(self.final_score) else self.app.tr("sampling.judge_disagrees")
+
+    def score(self):
+        if self.final_score is None or not np.isfinite(self.final_score) and self.level.objective["metric"] != "budget_steps":
+            self.message, self.result = ("sampling.run_first", {}), None
+            return None
+        return self.final_score
+
+    # drawing --------------------------------------------------------------------------------
+    def draw_activity(self, surface, rect):
+        theme, tr = self.app.theme, self.app.tr
+        last = self.run.steps[-1] if self.run is not None and self.run.steps else None
+        size = 220
+        draw_image(surface, theme, None if last is None else last.prev_sample[0], pygame.Rect(rect.x, rect.y + 10, size, size), tr("lab.x_t"))
+        draw_image(surface, theme, None if last is None else last.pred_original_sample[0],
+                   pygame.Rect(rect.x + 250, rect.y + 10, size, size), tr("sampling.x0"))
+        if self.level.objective["metric"] == "ssim":
+            draw_image(surface, theme, self.target[0], pygame.Rect(rect.x + 500, rect.y + 10, size, size), tr("sampling.target"))
+        else:
+            theme.text(surface, tr("sampling.prompt", prompt=self.shown_prompt()), (rect.x + 500, rect.y + 20), role="heading", colour="accent")
+        draw_run(surface, self.app, self.run, pygame.Rect(rect.x, rect.y + 300, 730, 150),
+                 self.values["sampler"] if self.run is None else self.run.sampler.kind, self.values["guidance"])
+
+    def shown_prompt(self) -> str:
+        tr = self.app.tr
+        return " ".join(tr.word(w) for w in self.prompt.split())
