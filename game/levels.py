@@ -22,6 +22,7 @@ METRICS = {  # level kind → the metrics its activity can measure
     "forward": ("t_error",),
     "walk_jump": ("variance_gap",),
     "schedules": ("snr_error",),
+    "unet": ("t_with_ssim",),
     "sampling": ("judge_confidence", "ssim", "budget_steps", "guided"),
 }
 KINDS = tuple(METRICS)

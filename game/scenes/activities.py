@@ -166,3 +166,71 @@ class SchedulesLevel(LevelScene):
                    (rect.x, rect.y + 284), role="formula", colour="accent")
         theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[self.t])), (rect.x, rect.y + 318), role="formula", colour="good")
 
+
+
+class UNetLevel(LevelScene):
+    """Look inside the U-Net: its feature maps at every level for the target noised to t,
+    and its one-shot estimate x̂₀ with and without skip connections. Metric t_with_ssim:
+    the chosen t if x̂₀ (with skips) reaches ssim_min against the clean image, else 0."""
+
+    STAGES = ("down.0", "down.1", "down.2", "mid", "up.0", "up.1", "up.2")
+
+    def __init__(self, app, level, on_stars=None):
+        super().__init__(app, level, on_stars)
+        self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
+        self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
+        self.t = int(level.controls.get("t_start", 300))
+        self.ssim_min = float(level.controls.get("ssim_min", 0.6))
+        self.view = None  # (t, x_t, x̂₀ with skips, x̂₀ without, feature maps, ssim)
+
+    def build_controls(self):
+        self.slider = self.add(UIHorizontalSlider((30, 600, 700, 36), self.t, (0, 999), self.app.ui))
+
+    def handle_activity_event(self, event):
+        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
+            self.t = int(event.value)
+            return True
+        return False
+
+    def update(self, dt):
+        if self.view is not None and self.view[0] == self.t:
+            return
+        try:
+            model = self.app.model
+        except Exception as e:  # a broken model folder is a message, never a traceback
+            self.message = ("error.model", {"reason": str(e)})
+            return
+        from sim_core.metrics import ssim
+
+        s = model.schedule
+        x_t = q_sample(self.x0, self.t, self.noise, s)
+        cond = model.encode_prompt(self.level.target["prompt"])
+        capture = {}
+        a, b = float(s.sqrt_alphas_cumprod[self.t]), float(s.noise_scale[self.t])
+        x0_skips = (x_t - b * model(x_t, self.t, cond, capture=capture)) / a
+        x0_cut = (x_t - b * model(x_t, self.t, cond, use_skips=False)) / a
+        self.view = (self.t, x_t, x0_skips, x0_cut, capture, float(ssim(np.clip(x0_skips[0], -1, 1), self.x0[0])))
+
+    def score(self):
+        if self.view is None:
+            return None
+        return float(self.view[0]) if self.view[5] >= self.ssim_min else 0.0
+
+    def draw_activity(self, surface, rect):
+        if self.view is None:
+            return
+        theme, tr = self.app.theme, self.app.tr
+        t, x_t, with_skips, without, capture, score = self.view
+        for i, (image, caption) in enumerate(((x_t, tr("forward.caption", t=t)), (with_skips, tr("unet.with_skips", ssim=score)),
+                                              (without, tr("unet.without_skips")))):
+            draw_image(surface, theme, np.clip(image[0], -1, 1), pygame.Rect(rect.x + i * 250, rect.y + 10, 200, 200), caption)
+        y = rect.y + 280
+        theme.text(surface, tr("unet.features"), (rect.x, y), role="small", colour="muted")
+        for i, stage in enumerate(self.STAGES):
+            fmap = capture[stage][0]
+            x = rect.x + i * 106
+            for j in range(4):
+                tile = fmap[j]
+                tile = (tile - tile.min()) / (np.ptp(tile) + 1e-6) * 2 - 1
+                draw_image(surface, theme, np.repeat(tile[None], 3, axis=0), pygame.Rect(x + (j % 2) * 48, y + 26 + (j // 2) * 48, 44, 44))
+            theme.text(surface, f"{stage} · {fmap.shape[1]}×{fmap.shape[2]}", (x, y + 128), role="small", colour="muted")

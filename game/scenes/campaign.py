@@ -4,11 +4,17 @@ import pygame_gui
 from pygame_gui.elements import UIButton
 
 from game.levels import load_campaign
-from game.scenes.activities import ForwardLevel, SchedulesLevel, WalkJumpLevel
+from game.scenes.activities import ForwardLevel, SchedulesLevel, UNetLevel, WalkJumpLevel
 from game.scenes.base import Scene
 from game.scenes.sampling_level import SamplingLevel
 
-ACTIVITIES = {"forward": ForwardLevel, "walk_jump": WalkJumpLevel, "schedules": SchedulesLevel, "sampling": SamplingLevel}
+ACTIVITIES = {
+    "forward": ForwardLevel,
+    "walk_jump": WalkJumpLevel,
+    "schedules": SchedulesLevel,
+    "unet": UNetLevel,
+    "sampling": SamplingLevel,
+}
 
 
 def level_scene(app, level, on_stars=None):
