@@ -114,13 +114,18 @@ SOLUTIONS = {
     "fast-samplers": dict(sampler="dpmsolver++", steps=10),
     "restore": dict(start_t=300, steps=50),
     "guidance": dict(guidance=7.5),
+    "prompts": dict(),
+    "final": dict(sampler="ddim", steps=50, guidance=3.0, start_t=300),
 }
+TYPED = {"prompts": "triángulo morado"}
 
 
 @pytest.mark.parametrize("level_id", SOLUTIONS)
 def test_sampling_levels_are_winnable_with_the_shipped_model(app, level_id):
     scene, won = play(app, level_id)
     scene.values.update(SOLUTIONS[level_id])
+    if level_id in TYPED:
+        scene.prompt_entry.set_text(TYPED[level_id])
     press(app, scene.go)
     app.run_until(lambda: scene.final_score is not None, timeout=300)
     press(app, scene.check)

@@ -5,7 +5,7 @@ metric that scores the final image."""
 import numpy as np
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UILabel
+from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UILabel, UITextEntryLine
 
 from game.run import SamplingRun, draw_run
 from game.scenes.level import LevelScene
@@ -26,10 +26,11 @@ class SamplingLevel(LevelScene):
                        "guidance": float(c.get("guidance", {}).get("start", 7.5)), "skips": True}
         if "start_t" in c:
             self.values["start_t"] = int(c["start_t"]["start"])
-        self.prompt = c.get("prompt", level.target["prompt"])
+        self.prompt = c.get("prompt", level.target["prompt"])  # "" with editable_prompt: the player writes it
         self.target = render_seed(level.target["seed"], level.target["prompt"]).image[None]
         self.run = None
         self.final_score = None
+        self.attention = None  # (t, {word: 16×16 map}) once a run with show_attention ends
 
     # controls -------------------------------------------------------------------------------
     def build_controls(self):
@@ -47,6 +48,10 @@ class SamplingLevel(LevelScene):
         self.skips = self.add(UIButton((250, 616, 260, 40), self.skips_text(), ui)) \
             if self.level.controls.get("skips") else None
         self.go = self.add(UIButton((530, 616, 200, 40), tr("lab.generate"), ui, object_id="#primary"))
+        self.prompt_entry = None
+        if self.level.controls.get("editable_prompt"):
+            self.prompt_entry = self.add(UITextEntryLine((530, 300, 200, 40), ui))
+            self.prompt_entry.set_text(self.shown_prompt() if self.prompt else "")
 
     def slider_text(self, key):
         tr, v = self.app.tr, self.values[key]
@@ -81,6 +86,14 @@ class SamplingLevel(LevelScene):
         except Exception as e:  # a broken model folder is a message, never a traceback
             self.message = ("error.model", {"reason": str(e)})
             return
+        if self.prompt_entry is not None:
+            words = self.app.tr.to_model_words(self.prompt_entry.get_text())
+            unknown = [w for w in words if w not in model.vocabulary]
+            if unknown:
+                known = ", ".join(self.app.tr.word(w) for w in model.vocabulary)
+                self.message = ("lab.unknown_word", {"word": unknown[0], "words": known})
+                return
+            self.prompt = " ".join(words)
         v = self.values
         sampler = make_sampler(v["sampler"], model.schedule, v["steps"])
         rng = np.random.default_rng(self.level.target["seed"])
@@ -91,7 +104,11 @@ class SamplingLevel(LevelScene):
             x_start = q_sample(self.target, int(sampler.timesteps[start_index]), noise, model.schedule)
         else:
             x_start = noise
-        cond = model.encode_prompt(self.prompt)
+        try:
+            cond = model.encode_prompt(self.prompt)
+        except ValueError:  # two colours or two shapes
+            self.message = ("lab.one_of_each", {})
+            return
         self.run = SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
         self.final_score, self.result, self.message = None, None, ("sampling.running", {})
 
@@ -105,6 +122,8 @@ class SamplingLevel(LevelScene):
             self.message, self.final_score = ("lab.failed", {"reason": str(self.run.error)}), float("nan")
             return
         self.final_score = self.measure(self.run.final)
+        if self.level.controls.get("show_attention"):
+            self.attention = self.attention_maps()
         self.message = ("sampling.done", {"seconds": self.run.elapsed, "score": self.score_text()})
 
     def measure(self, image) -> float:
@@ -120,6 +139,18 @@ class SamplingLevel(LevelScene):
             return float(self.run.total) if agrees else float("inf")
         limit = float(self.level.controls.get("saturation_limit", 1.0))
         return verdict.confidence if agrees and mean_saturation(image) <= limit else 0.0
+
+    def attention_maps(self):
+        """Cross-attention of the 16×16 decoder level to each prompt word, at the step
+        nearest t = 500: which pixels listen to which word."""
+        step = min(self.run.steps, key=lambda st: abs(st.t - 500))
+        model, capture = self.app.model, {}
+        model(step.x_t, step.t, model.encode_prompt(self.prompt), capture=capture)
+        weights = capture["cross_attn.up.1"][0]  # (pixels, tokens): <bos>, colour, shape
+        side = int(np.sqrt(weights.shape[0]))
+        colors = model.card["vocabulary"]["colors"]
+        slot = {w: 1 if w in colors else 2 for w in self.prompt.split()}  # token slots: colour 1, shape 2
+        return step.t, {w: weights[:, i].reshape(side, side) for w, i in sorted(slot.items(), key=lambda kv: kv[1])}
 
     def score_text(self) -> str:
         metric = self.level.objective["metric"]
@@ -143,7 +174,13 @@ class SamplingLevel(LevelScene):
                    pygame.Rect(rect.x + 250, rect.y + 10, size, size), tr("sampling.x0"))
         if self.level.objective["metric"] == "ssim":
             draw_image(surface, theme, self.target[0], pygame.Rect(rect.x + 500, rect.y + 10, size, size), tr("sampling.target"))
-        else:
+        elif self.attention is not None:
+            t, maps = self.attention
+            for i, (word, amap) in enumerate(maps.items()):
+                box = pygame.Rect(rect.x + 500 + i * 120, rect.y + 10, 110, 110)
+                draw_image(surface, theme, heat(amap), box, tr("sampling.attends", word=tr.word(word)))
+            theme.text(surface, tr("sampling.attention_at", t=t), (rect.x + 500, rect.y + 180), role="small", colour="muted", width=240)
+        elif self.prompt_entry is None:
             theme.text(surface, tr("sampling.prompt", prompt=self.shown_prompt()), (rect.x + 500, rect.y + 20), role="heading", colour="accent")
         draw_run(surface, self.app, self.run, pygame.Rect(rect.x, rect.y + 300, 730, 150),
                  self.values["sampler"] if self.run is None else self.run.sampler.kind, self.values["guidance"])
@@ -151,3 +188,11 @@ class SamplingLevel(LevelScene):
     def shown_prompt(self) -> str:
         tr = self.app.tr
         return " ".join(tr.word(w) for w in self.prompt.split())
+
+
+def heat(amap: np.ndarray) -> np.ndarray:
+    """A map scaled to [0, 1] as a (3, H, W) image in [−1, 1] along a dark-blue → yellow ramp
+    (cividis-like: ordered in lightness, readable with colour-blindness)."""
+    v = (amap - amap.min()) / (np.ptp(amap) + 1e-8)
+    rgb = np.stack([0.0 + 1.0 * v, 0.13 + 0.77 * v, 0.30 + 0.0 * v - 0.1 * v])
+    return (np.clip(rgb, 0, 1) * 2 - 1).astype(np.float32)
