@@ -182,18 +182,20 @@ class UNetLevel(LevelScene):
         self.t = int(level.controls.get("t_start", 300))
         self.ssim_min = float(level.controls.get("ssim_min", 0.6))
         self.view = None  # (t, x_t, x̂₀ with skips, x̂₀ without, feature maps, ssim)
+        self.settled = 0.0  # seconds t has stayed put: the U-Net runs once the slider rests
 
     def build_controls(self):
         self.slider = self.add(UIHorizontalSlider((30, 600, 700, 36), self.t, (0, 999), self.app.ui))
 
     def handle_activity_event(self, event):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
-            self.t = int(event.value)
+            self.t, self.settled = int(event.value), 0.0
             return True
         return False
 
     def update(self, dt):
-        if self.view is not None and self.view[0] == self.t:
+        self.settled += dt
+        if self.view is not None and (self.view[0] == self.t or self.settled < 0.15):
             return
         try:
             model = self.app.model
