@@ -89,6 +89,27 @@ def first_frame_seconds(cache_dir: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def frame_times_while_sampling(steps=50) -> np.ndarray:
+    """Seconds between frames of the headless game while the lab runs a guided sample."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    from game.app import App
+    from game.scenes.lab import LabScene
+
+    app = App(lang="en")
+    lab = LabScene(app, steps=steps)
+    app.push(lab)
+    app.frame(0.016)
+    lab.toggle_run()
+    times, last = [], time.perf_counter()
+    while lab.running:
+        app.frame(app.clock.tick(60) / 1000)
+        now = time.perf_counter()
+        times.append(now - last)
+        last = now
+    return np.array(times)
+
+
 def main():
     import torch
     from diffusers import DDIMScheduler, DDPMScheduler
@@ -159,6 +180,11 @@ def main():
     a, b = s.sqrt_alphas_cumprod[tb], s.noise_scale[tb]
     rows.append(("q_sample, batch 256 (numba vs numpy)", median_time(lambda: q_sample(xb, tb, nb, s), 20),
                  median_time(lambda: scaled_sum_reference(a, xb, b, nb), 20), "right column: plain numpy"))
+
+    # frame time of the game while sampling
+    gaps = frame_times_while_sampling()
+    rows.append(("game frame time during a 50-step guided sample, 95th percentile", float(np.percentile(gaps, 95)),
+                 float("nan"), f"median {np.median(gaps) * 1000:.1f} ms, worst {gaps.max() * 1000:.0f} ms over {len(gaps)} frames"))
 
     # (e) start-up
     with tempfile.TemporaryDirectory() as cold:
