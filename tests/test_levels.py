@@ -69,7 +69,7 @@ def test_schedules_level_needs_cosine_and_snr_one(app):
     press(app, scene.check)
     assert scene.result is None and scene.message[0] == "schedules.use"
     scene.kind = "cosine"
-    scene.t = int(np.argmin(np.abs(scene.schedules["cosine"].log_snr)))
+    scene.t = int(np.argmin(np.abs(scene.schedules["cosine", False].log_snr)))
     press(app, scene.check)
     assert scene.result[1] == 3 and won == {"schedules": 3}
     app.pop()

@@ -127,7 +127,8 @@ class SchedulesLevel(LevelScene):
         self.kinds = list(level.controls.get("schedules", ["linear", "cosine"]))
         self.required = level.controls.get("required_schedule", self.kinds[-1])
         self.kind, self.t = self.kinds[0], int(level.controls.get("t_start", 0))
-        self.schedules = {k: make_schedule(k) for k in self.kinds}
+        self.zero_snr = False
+        self.schedules = {(k, z): make_schedule(k, zero_terminal_snr=z) for k in self.kinds for z in (False, True)}
         self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
         self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
 
@@ -135,26 +136,37 @@ class SchedulesLevel(LevelScene):
         ui = self.app.ui
         self.add(UILabel((30, 520, 200, 30), self.app.tr("schedules.schedule"), ui))
         self.menu = self.add(UIDropDownMenu(self.kinds, self.kind, (230, 520, 200, 36), ui))
+        self.zero_button = self.add(UIButton((450, 520, 280, 36), self.zero_text(), ui))
         self.slider = self.add(UIHorizontalSlider((30, 564, 700, 36), self.t, (0, 999), ui))
+
+    def zero_text(self):
+        return self.app.tr("schedules.zero_on" if self.zero_snr else "schedules.zero_off")
 
     def handle_activity_event(self, event):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
             self.t = int(event.value)
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.menu:
             self.kind = event.text
+        elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.zero_button:
+            self.zero_snr = not self.zero_snr
+            self.zero_button.set_text(self.zero_text())
         else:
             return False
         return True
 
+    @property
+    def schedule(self):
+        return self.schedules[self.kind, self.zero_snr]
+
     def score(self):
-        if self.kind != self.required:
+        if self.kind != self.required or self.zero_snr:
             self.message, self.result = ("schedules.use", {"kind": self.required}), None
             return None
-        return abs(float(self.schedules[self.kind].log_snr[self.t]))
+        return abs(float(self.schedule.log_snr[self.t]))
 
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
-        s = self.schedules[self.kind]
+        s = self.schedule
         draw_curves(surface, theme, pygame.Rect(rect.x, rect.y + 10, 500, 200),
                     [(s.betas, "accent2", "β_t"), (s.alphas_cumprod, "accent", "ᾱ_t"), (s.log_snr, "good", "log SNR")],
                     marker_t=self.t)
@@ -165,6 +177,8 @@ class SchedulesLevel(LevelScene):
         theme.text(surface, f"       = {float(s.alphas_cumprod[self.t]):.4f} / {1 - float(s.alphas_cumprod[self.t]):.4f} = {snr:.3f}",
                    (rect.x, rect.y + 284), role="formula", colour="accent")
         theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[self.t])), (rect.x, rect.y + 318), role="formula", colour="good")
+        if self.zero_snr:
+            theme.text(surface, tr("schedules.zero_note"), (rect.x, rect.y + 360), role="small", colour="muted", width=rect.width - 20)
 
 
 
