@@ -70,7 +70,7 @@ class WalkJumpLevel(LevelScene):
 
     def build_controls(self):
         tr, ui = self.app.tr, self.app.ui
-        self.step_buttons = {self.add(UIButton((30 + i * 130, 560, 120, 44), tr("walk.steps", n=n), ui)): n
+        self.step_buttons = {self.add(UIButton((30 + i * 130, 560, 120, 44), tr("walk.steps" if n > 1 else "walk.step_one", n=n), ui)): n
                              for i, n in enumerate((1, 10, 100))}
         self.jump_button = self.add(UIButton((430, 560, 160, 44), tr("walk.jump"), ui))
         self.reset_button = self.add(UIButton((600, 560, 130, 44), tr("walk.reset"), ui))
@@ -96,7 +96,7 @@ class WalkJumpLevel(LevelScene):
 
     def score(self):
         if self.walk_t != self.target_t or self.jump is None or self.jump[0] != self.target_t:
-            self.message, self.result = ("walk.not_ready", {"t": self.target_t}), None
+            self.message, self.result = ("walk.not_ready", {"t": self.target_t + 1}), None
             return None
         var_walk, var_jump = self.stats(self.walk, self.walk_t)[1], self.stats(self.jump[1], self.target_t)[1]
         return abs(var_walk - var_jump) / (1 - float(self.schedule.alphas_cumprod[self.target_t]))
@@ -244,9 +244,10 @@ class UNetLevel(LevelScene):
         theme.text(surface, tr("unet.features"), (rect.x, y), role="small", colour="muted")
         for i, stage in enumerate(self.STAGES):
             fmap = capture[stage][0]
-            x = rect.x + i * 106
+            x = rect.x + i * 112
             for j in range(4):
                 tile = fmap[j]
                 tile = (tile - tile.min()) / (np.ptp(tile) + 1e-6) * 2 - 1
                 draw_image(surface, theme, np.repeat(tile[None], 3, axis=0), pygame.Rect(x + (j % 2) * 48, y + 26 + (j // 2) * 48, 44, 44))
-            theme.text(surface, f"{stage} · {fmap.shape[1]}×{fmap.shape[2]}", (x, y + 128), role="small", colour="muted")
+            theme.text(surface, stage, (x, y + 128), role="small", colour="muted")
+            theme.text(surface, f"{fmap.shape[0]} × {fmap.shape[1]}×{fmap.shape[2]}", (x, y + 146), role="small", colour="muted")

@@ -21,6 +21,9 @@ def level_scene(app, level, on_stars=None):
     return ACTIVITIES[level.kind](app, level, on_stars)
 
 
+ROWS = 5  # levels per column
+
+
 class CampaignScene(Scene):
     def __init__(self, app):
         super().__init__(app)
@@ -36,7 +39,8 @@ class CampaignScene(Scene):
             label = level.title[tr.lang]
             if level.id in self.stars:
                 label += "   " + tr("campaign.stars", stars=self.stars[level.id])
-            button = self.add(UIButton((200, 120 + i * 64, 620, 52), label, ui))
+            column, row = divmod(i, ROWS)
+            button = self.add(UIButton((100 + column * 560, 120 + row * 76, 520, 62), label, ui))
             self.buttons[button] = level
 
     def record(self, level_id, stars):
@@ -60,8 +64,8 @@ class CampaignScene(Scene):
 
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
-        theme.text(surface, tr("campaign.title"), (200, 60), role="subtitle", bold=True)
+        theme.text(surface, tr("campaign.title"), (100, 60), role="subtitle", bold=True)
         if self.errors:
-            y = theme.text(surface, tr("campaign.errors"), (860, 120), role="small", colour="bad").bottom
+            y = theme.text(surface, tr("campaign.errors"), (100, 120 + ROWS * 76), role="small", colour="bad").bottom
             for message in self.errors:
-                y = theme.text(surface, message, (860, y + 6), role="small", colour="muted", width=390).bottom
+                y = theme.text(surface, message, (100, y + 4), role="small", colour="muted", width=1080).bottom
