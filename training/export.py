@@ -47,6 +47,9 @@ def export_unet(run: Path, dest: Path) -> dict:
             "seconds": round(ckpt["seconds"]),
             "final_loss": round(float(np.mean(ckpt["losses"][-200:])), 5),
             "weights": "EMA",
+            # each invocation of training.train: where it resumed and its --steps (the cosine
+            # learning-rate decay follows --steps)
+            "history": ckpt.get("history", []),
             "config": {k: v for k, v in cfg.items() if k != "architecture"},
             "torch": torch.__version__,
         },

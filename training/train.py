@@ -86,14 +86,16 @@ def main(argv=None):
     ema = make_model(cfg)
     ema.load_state_dict(model.state_dict())
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
-    step, seconds, losses = 0, 0.0, []
+    step, seconds, losses, history = 0, 0.0, [], []
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ckpt["model"])
         ema.load_state_dict(ckpt["ema"])
         opt.load_state_dict(ckpt["opt"])
         step, seconds, losses = ckpt["step"], ckpt["seconds"], ckpt["losses"]
+        history = ckpt.get("history", [])
         print(f"resuming {ckpt_path} at step {step}")
+    history.append({"from_step": step, "steps": cfg["steps"]})  # each invocation, for the model card
 
     tokens = token_list()
     alphas_cumprod = torch.from_numpy(
@@ -128,7 +130,7 @@ def main(argv=None):
         bar.set_postfix(loss=f"{np.mean(losses[-100:]):.4f}")
         if step % cfg["checkpoint_every"] == 0 or step == cfg["steps"]:
             state = dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
-                         step=step, seconds=seconds, losses=losses, config=cfg)
+                         step=step, seconds=seconds, losses=losses, config=cfg, history=history)
             torch.save(state, args.run / "checkpoint.tmp")
             (args.run / "checkpoint.tmp").replace(ckpt_path)  # atomic: a kill never corrupts it
             (args.run / "progress.json").write_text(json.dumps(
