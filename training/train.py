@@ -75,6 +75,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=CONFIG["steps"])
     parser.add_argument("--batch-size", type=int, default=CONFIG["batch_size"])
     parser.add_argument("--threads", type=int, default=CONFIG["threads"])
+    parser.add_argument("--init-from", type=Path, metavar="MODEL_DIR",
+                        help="with no checkpoint in --run: start from an exported model's weights "
+                             "(model and EMA; the optimizer starts fresh)")
     args = parser.parse_args(argv)
     cfg = dict(CONFIG, steps=args.steps, batch_size=args.batch_size, threads=args.threads)
     torch.set_num_threads(cfg["threads"])
@@ -95,6 +98,15 @@ def main(argv=None):
         step, seconds, losses = ckpt["step"], ckpt["seconds"], ckpt["losses"]
         history = ckpt.get("history", [])
         print(f"resuming {ckpt_path} at step {step}")
+    elif args.init_from:
+        card = json.loads((args.init_from / "model.json").read_text(encoding="utf-8"))
+        with np.load(args.init_from / card["weights"]["file"]) as npz:
+            weights = {k: torch.from_numpy(npz[k]) for k in npz.files}
+        model.load_state_dict(weights)
+        ema.load_state_dict(weights)
+        step, seconds = card["training"]["steps"], float(card["training"]["seconds"])
+        history = list(card["training"].get("history", []))
+        print(f"starting from {args.init_from} (step {step})")
     history.append({"from_step": step, "steps": cfg["steps"]})  # each invocation, for the model card
 
     tokens = token_list()
