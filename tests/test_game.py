@@ -114,3 +114,30 @@ def test_screenshot_tour_renders_every_screen(tmp_path, lang):
     # the finished run shows a picture where the idle lab showed an empty frame
     box = (slice(400, 700), slice(90, 390))
     assert images[f"{lang}-lab-done"][box].std() > 5 * images[f"{lang}-lab-idle"][box].std() + 1
+
+
+def test_lab_names_the_known_words_when_a_word_is_unknown(app):
+    from game.scenes.lab import LabScene
+
+    app.switch_language("es")
+    lab = LabScene(app, prompt="dragón rojo")
+    app.push(lab)
+    lab.toggle_run()
+    key, values = lab.status
+    assert key == "lab.unknown_word" and values["word"] == "dragón"
+    assert "estrella" in values["words"] and "star" not in values["words"]
+    assert lab.run is None
+
+
+def test_lab_shows_a_broken_model_as_a_message(app, tmp_path, monkeypatch):
+    import sim_core.model
+    from game.scenes.lab import LabScene
+
+    monkeypatch.setattr(sim_core.model, "DEFAULT_MODEL", tmp_path / "missing")
+    app._model = None
+    lab = LabScene(app)
+    app.push(lab)
+    lab.toggle_run()
+    key, values = lab.status
+    assert key == "error.model" and "model card not found" in values["reason"]
+    app.draw()  # the message draws without error
