@@ -38,6 +38,14 @@ class App:
             self._model = load_model()
         return self._model
 
+    def try_model(self):
+        """(the model, None), or (None, the message saying why it cannot be loaded): a broken
+        model folder is a message on screen, never a traceback."""
+        try:
+            return self.model, None
+        except Exception as e:
+            return None, ("error.model", {"reason": str(e)})
+
     @property
     def judge(self):
         if self._judge is None:

@@ -9,6 +9,7 @@ from game.scenes.level import LevelScene
 from game.widgets.image_view import draw_image
 from game.widgets.plots import draw_curves, draw_histogram
 from sim_core.forward import q_sample, q_step
+from sim_core.metrics import ssim
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import render_seed
 
@@ -211,12 +212,9 @@ class UNetLevel(LevelScene):
         self.settled += dt
         if self.view is not None and (self.view[0] == self.t or self.settled < 0.15):
             return
-        try:
-            model = self.app.model
-        except Exception as e:  # a broken model folder is a message, never a traceback
-            self.message = ("error.model", {"reason": str(e)})
+        model = self.loaded_model()
+        if model is None:
             return
-        from sim_core.metrics import ssim
 
         s = model.schedule
         x_t = q_sample(self.x0, self.t, self.noise, s)

@@ -10,6 +10,7 @@ from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UI
 from game import export
 from game.scenes.base import Scene
 from game.widgets.image_view import draw_image
+from game.prompts import known_words, read_prompt
 from game.run import SamplingRun, draw_run
 from sim_core.samplers import make_sampler
 
@@ -28,11 +29,9 @@ class LabScene(Scene):
         self.verdict = None
 
     def enter(self):
-        try:
-            self.vocabulary = self.app.model.vocabulary
-        except Exception as e:  # a broken model folder is a message, never a traceback
-            self.vocabulary = []
-            self.status = ("error.model", {"reason": str(e)})
+        model, error = self.app.try_model()
+        self.vocabulary = model.vocabulary if model else []
+        self.status = error or self.status
         super().enter()
 
     # widgets --------------------------------------------------------------------------------
@@ -104,15 +103,12 @@ class LabScene(Scene):
         if self.running:
             self.run.cancel()
             return
-        try:
-            model = self.app.model
-        except Exception as e:  # any loading failure becomes a message, never a traceback
-            self.status = ("error.model", {"reason": str(e)})
-            return
-        settings = self.read_settings(model.vocabulary)
+        model, error = self.app.try_model()
+        settings = None if error else self.read_settings(model)
         if settings is None:
+            self.status = error or self.status
             return
-        cond = model.encode_prompt(" ".join(settings["model_words"]))
+        cond = model.encode_prompt(settings["model_prompt"])
         x_T = np.random.default_rng(settings["seed"]).standard_normal((1, 3, 32, 32), dtype=np.float32)
         sampler = make_sampler(settings["sampler"], model.schedule, settings["steps"])
         self.run_settings, self.verdict = settings, None
@@ -120,19 +116,12 @@ class LabScene(Scene):
         self.run_reported = False
         self._sync_generate_label()
 
-    def read_settings(self, vocabulary):
+    def read_settings(self, model):
         """The controls' values, or None with a message in the status line."""
         s = dict(self.settings)
-        typed = s["prompt"].lower().split()
-        s["model_words"] = self.app.tr.to_model_words(s["prompt"])
-        unknown = [t for t, w in zip(typed, s["model_words"]) if w not in vocabulary]
-        if unknown:
-            self.status = ("lab.unknown_word", {"word": unknown[0], "words": self.known_words(vocabulary)})
-            return None
-        try:
-            self.app.model.encode_prompt(" ".join(s["model_words"]))
-        except ValueError:  # two colours or two shapes
-            self.status = ("lab.one_of_each", {})
+        s["model_prompt"], problem = read_prompt(self.app.tr, s["prompt"], model)
+        if problem:
+            self.status = problem
             return None
         try:
             s["seed"] = int(self.seed.get_text().strip())
@@ -142,9 +131,6 @@ class LabScene(Scene):
             self.status = ("lab.bad_seed", {})
             return None
         return s
-
-    def known_words(self, vocabulary) -> str:
-        return ", ".join(self.app.tr.word(w) for w in vocabulary)
 
     def update(self, dt):
         if self.run is None or self.run_reported:
@@ -180,7 +166,7 @@ class LabScene(Scene):
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         theme.text(surface, tr("lab.title"), (400, 24), role="subtitle", bold=True)
-        theme.text(surface, tr("lab.prompt_hint", words=self.known_words(self.vocabulary)), (30, 152),
+        theme.text(surface, tr("lab.prompt_hint", words=known_words(tr, self.vocabulary)), (30, 152),
                    role="small", colour="muted", width=330)
         last = self.run.steps[-1] if self.run is not None and self.run.steps else None
         size = 300

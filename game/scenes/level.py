@@ -68,6 +68,12 @@ class LevelScene(Scene):
     def score(self):
         raise NotImplementedError
 
+    def loaded_model(self):
+        """The model, or None with the reason as this level's message."""
+        model, error = self.app.try_model()
+        self.message = error or self.message
+        return model
+
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         w, h = surface.get_size()

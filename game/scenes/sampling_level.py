@@ -7,6 +7,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UILabel, UITextEntryLine
 
+from game.prompts import read_prompt
 from game.run import SamplingRun, draw_run
 from game.scenes.level import LevelScene
 from game.widgets.image_view import draw_image
@@ -81,19 +82,15 @@ class SamplingLevel(LevelScene):
     def start(self):
         if self.run is not None and self.run.running:
             return
-        try:
-            model = self.app.model
-        except Exception as e:  # a broken model folder is a message, never a traceback
-            self.message = ("error.model", {"reason": str(e)})
+        model = self.loaded_model()
+        if model is None:
             return
         if self.prompt_entry is not None:
-            words = self.app.tr.to_model_words(self.prompt_entry.get_text())
-            unknown = [w for w in words if w not in model.vocabulary]
-            if unknown:
-                known = ", ".join(self.app.tr.word(w) for w in model.vocabulary)
-                self.message = ("lab.unknown_word", {"word": unknown[0], "words": known})
+            prompt, problem = read_prompt(self.app.tr, self.prompt_entry.get_text(), model)
+            if problem:
+                self.message = problem
                 return
-            self.prompt = " ".join(words)
+            self.prompt = prompt
         v = self.values
         sampler = make_sampler(v["sampler"], model.schedule, v["steps"])
         rng = np.random.default_rng(self.level.target["seed"])
@@ -104,11 +101,7 @@ class SamplingLevel(LevelScene):
             x_start = q_sample(self.target, int(sampler.timesteps[start_index]), noise, model.schedule)
         else:
             x_start = noise
-        try:
-            cond = model.encode_prompt(self.prompt)
-        except ValueError:  # two colours or two shapes
-            self.message = ("lab.one_of_each", {})
-            return
+        cond = model.encode_prompt(self.prompt)
         self.run = SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
         self.final_score, self.result, self.message = None, None, ("sampling.running", {})
 
