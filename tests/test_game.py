@@ -141,3 +141,16 @@ def test_lab_shows_a_broken_model_as_a_message(app, tmp_path, monkeypatch):
     key, values = lab.status
     assert key == "error.model" and "model card not found" in values["reason"]
     app.draw()  # the message draws without error
+
+
+def test_language_switches_at_any_time_and_rebuilds_the_widgets(app):
+    from game.scenes.title import TitleScene
+
+    app.switch_language("es")
+    title = TitleScene(app)
+    app.push(title)
+    assert title.lab.text == "Laboratorio"
+    app.process(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F2, mod=0, unicode="", scancode=0))
+    assert app.tr.lang == "en" and title.lab.text == "Lab"
+    app.switch_language("es")
+    assert title.lab.text == "Laboratorio"
