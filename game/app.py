@@ -6,6 +6,7 @@ import pygame
 import pygame_gui
 
 from game.i18n import Catalogs
+from game.profile import ProfileStore
 from game.theme import FONT_BOLD, FONT_REGULAR, Theme
 
 WINDOW = (1280, 720)
@@ -15,7 +16,9 @@ class App:
     def __init__(self, lang: str | None = None, fullscreen: bool = False, size=WINDOW):
         pygame.init()
         pygame.display.set_caption("Diffusion Quest · Misión Difusión")
-        self.tr = Catalogs(lang)
+        self.profile_store = ProfileStore()
+        self.profile = self.profile_store.load()
+        self.tr = Catalogs(lang or self.profile["language"])
         self.theme = Theme()
         self.fullscreen = False
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
@@ -85,8 +88,18 @@ class App:
         self.ui.draw_ui(self.screen)
 
     # global controls ----------------------------------------------------------------------
+    def save_profile(self) -> None:
+        self.profile_store.save(self.profile)
+
+    def record_stars(self, level_id: str, stars: int) -> None:
+        """Keep a level's best result."""
+        self.profile["stars"][level_id] = max(stars, self.profile["stars"].get(level_id, 0))
+        self.save_profile()
+
     def switch_language(self, lang: str | None = None) -> None:
         self.tr.switch(lang)
+        self.profile["language"] = self.tr.lang
+        self.save_profile()
         for scene in self.stack:
             scene.rebuild()
         for scene in self.stack[:-1]:

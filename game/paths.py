@@ -6,6 +6,9 @@ from pathlib import Path
 
 
 def user_data_dir() -> Path:
+    """DIFFUSION_QUEST_HOME when set (tests, classroom machines), else the platform's place."""
+    if os.environ.get("DIFFUSION_QUEST_HOME"):
+        return Path(os.environ["DIFFUSION_QUEST_HOME"])
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
     elif sys.platform == "darwin":

@@ -20,7 +20,9 @@ def test_catalogs_have_the_same_keys():
 def test_every_key_the_code_uses_exists():
     used = set()
     for path in GAME.rglob("*.py"):
-        used |= set(re.findall(r'tr\("([a-z_]+\.[a-z_0-9.]+)"', path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'tr\("([a-z_]+\.[a-z_0-9.]+)"', text))  # tr("lab.title")
+        used |= set(re.findall(r'\("([a-z_]+\.[a-z_0-9.]+)", \{', text))  # messages: ("lab.done", {...})
     used |= {f"formula.{k}{suffix}" for k in ("ddim", "ddpm", "dpm") for suffix in ("", "_numbers")}
     for lang in LANGUAGES:
         missing = used - set(load_catalog(lang))

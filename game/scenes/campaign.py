@@ -28,7 +28,6 @@ class CampaignScene(Scene):
     def __init__(self, app):
         super().__init__(app)
         self.levels, self.errors = load_campaign()
-        self.stars = {}  # level id → best stars (saved progress arrives with the profile)
 
     def build_ui(self):
         tr, ui = self.app.tr, self.app.ui
@@ -37,14 +36,12 @@ class CampaignScene(Scene):
         self.buttons = {}
         for i, level in enumerate(self.levels):
             label = level.title[tr.lang]
-            if level.id in self.stars:
-                label += "   " + tr("campaign.stars", stars=self.stars[level.id])
+            stars = self.app.profile["stars"].get(level.id)
+            if stars:
+                label += "   " + tr("campaign.stars", stars=stars)
             column, row = divmod(i, ROWS)
             button = self.add(UIButton((100 + column * 560, 120 + row * 76, 520, 62), label, ui))
             self.buttons[button] = level
-
-    def record(self, level_id, stars):
-        self.stars[level_id] = max(stars, self.stars.get(level_id, 0))
 
     def resume(self):
         self.rebuild()  # show new stars
@@ -57,7 +54,7 @@ class CampaignScene(Scene):
         elif event.ui_element is self.language:
             self.app.switch_language()
         elif event.ui_element in self.buttons:
-            self.app.push(level_scene(self.app, self.buttons[event.ui_element], self.record))
+            self.app.push(level_scene(self.app, self.buttons[event.ui_element], self.app.record_stars))
         else:
             return False
         return True

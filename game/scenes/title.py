@@ -38,6 +38,10 @@ class TitleScene(Scene):
         w, h = surface.get_size()
         theme.text(surface, tr("app.title"), (w // 2, h // 2 - 200), role="title", bold=True, anchor="midtop")
         theme.text(surface, tr("app.subtitle"), (w // 2, h // 2 - 120), role="subtitle", colour="muted", anchor="midtop")
+        notice = self.app.profile_store.message
+        if notice:
+            key, values = notice
+            theme.text(surface, tr(key, **values), (w // 2, h - 90), role="small", colour="accent", anchor="midtop", width=1000)
         theme.text(surface, tr("app.fullscreen_hint"), (w // 2, h - 30), role="small", colour="muted", anchor="midtop")
         _draw_noise_strip(surface, pygame.Rect(w // 2 - 300, h // 2 - 75, 600, 14))
 
