@@ -1,0 +1,106 @@
+"""Quiz banks as data: TOML files in levels/quizzes/, validated like levels.
+
+    id = "forward-and-training"      [title] es = "…" en = "…"
+    [[questions]] id, topic, text {es, en}, choices [4 × {es, en}], answer (0–3),
+                  explanation {es, en}
+
+Scoring: a right answer is worth 100 points plus a time bonus (up to 50, falling with the
+seconds taken) and a streak bonus (10 per right answer in a row before it).
+"""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from game.i18n import LANGUAGES
+from game.levels import LEVELS_DIR, LevelError
+
+QUIZ_DIR = LEVELS_DIR / "quizzes"
+TOPICS = ("forward", "closed_form", "schedules", "unet", "training", "ddpm", "samplers", "guidance",
+          "text", "latent", "score", "comparison", "mistakes")
+
+
+class QuizError(LevelError):
+    """A quiz bank that cannot be used; str() names the file, the field and the problem."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    topic: str
+    text: dict
+    choices: tuple
+    answer: int
+    explanation: dict
+
+
+@dataclass(frozen=True)
+class Bank:
+    path: Path
+    id: str
+    title: dict
+    questions: tuple
+
+
+def _text(value, path: Path, field: str) -> dict:
+    if not isinstance(value, dict) or any(not isinstance(value.get(lang), str) or not value[lang].strip() for lang in LANGUAGES):
+        raise QuizError(f"{path.name}: field '{field}' must have non-empty 'es' and 'en' texts; got {value!r}")
+    return value
+
+
+def parse_bank(path: Path, data: dict) -> Bank:
+    if not isinstance(data.get("id"), str):
+        raise QuizError(f"{path.name}: field 'id' must be a text; got {data.get('id')!r}")
+    questions, seen = [], set()
+    raw = data.get("questions")
+    if not isinstance(raw, list) or not raw:
+        raise QuizError(f"{path.name}: field 'questions' must be a list of [[questions]] tables")
+    for i, q in enumerate(raw):
+        where = f"questions[{i}]"
+        qid = q.get("id") if isinstance(q, dict) else None
+        if not isinstance(qid, str) or qid in seen:
+            raise QuizError(f"{path.name}: field '{where}.id' must be a text unique in the bank; got {qid!r}")
+        seen.add(qid)
+        if q.get("topic") not in TOPICS:
+            raise QuizError(f"{path.name}: field '{where}.topic' must be one of {', '.join(TOPICS)}; got {q.get('topic')!r}")
+        choices = q.get("choices")
+        if not isinstance(choices, list) or len(choices) != 4:
+            raise QuizError(f"{path.name}: field '{where}.choices' must be a list of 4 choices; got {choices!r}")
+        answer = q.get("answer")
+        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < 4:
+            raise QuizError(f"{path.name}: field '{where}.answer' must be the index of the right choice, 0 to 3; got {answer!r}")
+        questions.append(Question(
+            qid, q["topic"], _text(q.get("text"), path, f"{where}.text"),
+            tuple(_text(c, path, f"{where}.choices[{j}]") for j, c in enumerate(choices)),
+            answer, _text(q.get("explanation"), path, f"{where}.explanation"),
+        ))
+    return Bank(path, data["id"], _text(data.get("title"), path, "title"), tuple(questions))
+
+
+def load_bank(path: Path) -> Bank:
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            return parse_bank(path, tomllib.load(f))
+    except OSError as e:
+        raise QuizError(f"{path.name}: cannot be read ({e.strerror or e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise QuizError(f"{path.name}: not valid TOML ({e})") from None
+
+
+def load_banks(folder: Path = QUIZ_DIR) -> tuple[list[Bank], list[str]]:
+    banks, errors = [], []
+    for path in sorted(Path(folder).glob("*.toml")):
+        try:
+            banks.append(load_bank(path))
+        except QuizError as e:
+            errors.append(str(e))
+    return banks, errors
+
+
+def points(right: bool, seconds: float, time_limit: float, streak: int) -> int:
+    """100 for a right answer, + up to 50 for speed, + 10 per right answer in a row before it."""
+    if not right:
+        return 0
+    speed = max(0.0, 1 - seconds / time_limit)
+    return 100 + round(50 * speed) + 10 * streak

@@ -1,0 +1,42 @@
+import pytest
+
+from game.quiz import QUIZ_DIR, TOPICS, QuizError, load_bank, load_banks, points
+
+
+def test_banks_load_with_forty_questions_over_the_curriculum():
+    banks, errors = load_banks()
+    assert errors == []
+    questions = [q for b in banks for q in b.questions]
+    assert len(questions) >= 40
+    assert {q.topic for q in questions} == set(TOPICS)
+    assert len({q.id for q in questions}) == len(questions)
+    # the right answer is not always in the same place
+    assert len({q.answer for q in questions}) >= 2
+
+
+GOOD = (QUIZ_DIR / "01-forward-and-training.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda s: s.replace("answer = 0", "answer = 4", 1), r"field 'questions\[0\].answer' must be the index of the right choice, 0 to 3; got 4"),
+        (lambda s: s.replace('topic = "forward"', 'topic = "poetry"', 1), r"field 'questions\[0\].topic' must be one of forward"),
+        (lambda s: s.replace('id = "fwd-end"', 'id = "fwd-markov"'), r"field 'questions\[1\].id' must be a text unique in the bank"),
+        (lambda s: s.replace('{ es = "De x_{t+1}", en = "On x_{t+1}" },', ""), r"field 'questions\[0\].choices' must be a list of 4 choices"),
+        (lambda s: s.replace('en = "In the forward process, what does x_t depend on?"', 'en = ""'), r"field 'questions\[0\].text' must have non-empty 'es' and 'en' texts"),
+    ],
+)
+def test_malformed_bank_names_file_field_and_expectation(tmp_path, change, message):
+    path = tmp_path / "bad-bank.toml"
+    path.write_text(change(GOOD), encoding="utf-8")
+    with pytest.raises(QuizError, match=message) as info:
+        load_bank(path)
+    assert str(info.value).startswith("bad-bank.toml: ")
+
+
+def test_points_reward_right_fast_and_streaks():
+    assert points(False, 1.0, 20.0, 5) == 0
+    assert points(True, 20.0, 20.0, 0) == 100
+    assert points(True, 0.0, 20.0, 0) == 150
+    assert points(True, 10.0, 20.0, 3) == 100 + 25 + 30
