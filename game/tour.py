@@ -43,4 +43,18 @@ def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25) -> list[Pat
         app.run_until(lambda: False, timeout=0.2)
         shot(f"level-{level.id}")
         app.pop()
+    app.pop()
+    from game.scenes.quiz import QuizMenuScene, QuizScene
+
+    menu = QuizMenuScene(app)
+    app.push(menu)
+    app.run_until(lambda: False, timeout=0.2)
+    shot("quiz-menu")
+    quiz = QuizScene(app, menu.banks[0])
+    app.push(quiz)
+    app.run_until(lambda: False, timeout=0.2)
+    shot("quiz-question")
+    quiz.answer(1)
+    app.run_until(lambda: False, timeout=0.2)
+    shot("quiz-answered")
     return shots

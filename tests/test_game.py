@@ -108,7 +108,7 @@ def test_screenshot_tour_renders_every_screen(tmp_path, lang):
 
     shots = screenshot_tour(tmp_path, lang, steps=10)
     assert [p.name for p in shots][:4] == [f"{lang}-{n}.png" for n in ("title", "lab-idle", "lab-running", "lab-done")]
-    assert len(shots) == 5 + len(load_campaign()[0])
+    assert len(shots) == 5 + len(load_campaign()[0]) + 3
     images = {p.stem: pygame.surfarray.array3d(pygame.image.load(str(p))) for p in shots}
     for name, img in images.items():
         assert img.shape[:2] == (1280, 720)

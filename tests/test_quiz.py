@@ -40,3 +40,37 @@ def test_points_reward_right_fast_and_streaks():
     assert points(True, 20.0, 20.0, 0) == 100
     assert points(True, 0.0, 20.0, 0) == 150
     assert points(True, 10.0, 20.0, 3) == 100 + 25 + 30
+
+
+def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, monkeypatch):
+    import csv
+
+    import pygame
+
+    from game.app import App
+    from game.scenes.quiz import QuizScene
+
+    monkeypatch.setenv("DIFFUSION_QUEST_EXPORTS", str(tmp_path))
+    app = App(lang="en")
+    bank = load_banks()[0][0]
+    quiz = QuizScene(app, bank, time_limit=1000.0)
+    app.push(quiz)
+    first, second = bank.questions[0], bank.questions[1]
+    quiz.answer(first.answer)  # right
+    quiz.advance()
+    quiz.answer(second.answer)  # right again: a streak bonus
+    quiz.advance()
+    quiz.time_limit = 0.0
+    quiz.update(0.016)  # the third runs out of time
+    assert [r[2] for r in quiz.results] == [True, True, False] and quiz.results[2][1] == -1
+    assert quiz.results[1][4] >= 110 and quiz.streak == 0
+    while not quiz.finished:
+        quiz.advance()
+        quiz.update(0.016)
+    app.draw()
+    quiz.name.set_text("Ana")
+    quiz.save_results()
+    rows = list(csv.DictReader(open(next(tmp_path.glob("quiz-*.csv")), encoding="utf-8")))
+    assert len(rows) == len(bank.questions) and rows[0]["name"] == "Ana" and rows[0]["right"] == "1"
+    assert sum(int(r["points"]) for r in rows) == quiz.score
+    pygame.quit()

@@ -10,10 +10,11 @@ from game.scenes.base import Scene
 class TitleScene(Scene):
     def build_ui(self):
         tr, w, h = self.app.tr, *self.app.screen.get_size()
-        x, y, bw, bh = w // 2 - 170, h // 2 - 40, 340, 64
+        x, y, bw, bh = w // 2 - 170, h // 2 - 50, 340, 64
         self.campaign = self.add(UIButton((x, y, bw, bh), tr("menu.campaign"), self.app.ui, object_id="#menu"))
         self.lab = self.add(UIButton((x, y + 80, bw, bh), tr("menu.lab"), self.app.ui, object_id="#menu"))
-        self.quit = self.add(UIButton((x, y + 160, bw, bh), tr("menu.quit"), self.app.ui, object_id="#menu"))
+        self.quiz = self.add(UIButton((x, y + 160, bw, bh), tr("menu.quiz"), self.app.ui, object_id="#menu"))
+        self.quit = self.add(UIButton((x, y + 240, bw, bh), tr("menu.quit"), self.app.ui, object_id="#menu"))
         self.language = self.add(UIButton((w - 180, 20, 160, 44), tr("app.language"), self.app.ui))
 
     def handle_event(self, event):
@@ -27,6 +28,10 @@ class TitleScene(Scene):
             from game.scenes.campaign import CampaignScene
 
             self.app.push(CampaignScene(self.app))
+        elif event.ui_element is self.quiz:
+            from game.scenes.quiz import QuizMenuScene
+
+            self.app.push(QuizMenuScene(self.app))
         elif event.ui_element is self.language:
             self.app.switch_language()
         elif event.ui_element is self.quit:
@@ -36,14 +41,14 @@ class TitleScene(Scene):
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         w, h = surface.get_size()
-        theme.text(surface, tr("app.title"), (w // 2, h // 2 - 200), role="title", bold=True, anchor="midtop")
-        theme.text(surface, tr("app.subtitle"), (w // 2, h // 2 - 120), role="subtitle", colour="muted", anchor="midtop")
+        theme.text(surface, tr("app.title"), (w // 2, h // 2 - 235), role="title", bold=True, anchor="midtop")
+        theme.text(surface, tr("app.subtitle"), (w // 2, h // 2 - 155), role="subtitle", colour="muted", anchor="midtop")
         notice = self.app.profile_store.message
         if notice:
             key, values = notice
             theme.text(surface, tr(key, **values), (w // 2, h - 90), role="small", colour="accent", anchor="midtop", width=1000)
         theme.text(surface, tr("app.fullscreen_hint"), (w // 2, h - 30), role="small", colour="muted", anchor="midtop")
-        _draw_noise_strip(surface, pygame.Rect(w // 2 - 300, h // 2 - 75, 600, 14))
+        _draw_noise_strip(surface, pygame.Rect(w // 2 - 300, h // 2 - 105, 600, 14))
 
 
 def _draw_noise_strip(surface, rect):
