@@ -188,8 +188,6 @@ class UNetLevel(LevelScene):
     and its one-shot estimate x̂₀ with and without skip connections. Metric t_with_ssim:
     the chosen t if x̂₀ (with skips) reaches ssim_min against the clean image, else 0."""
 
-    STAGES = ("down.0", "down.1", "down.2", "mid", "up.0", "up.1", "up.2")
-
     def __init__(self, app, level, on_stars=None):
         super().__init__(app, level, on_stars)
         self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
@@ -200,7 +198,7 @@ class UNetLevel(LevelScene):
         self.settled = 0.0  # seconds t has stayed put: the U-Net runs once the slider rests
 
     def build_controls(self):
-        self.slider = self.add(UIHorizontalSlider((30, 600, 700, 36), self.t, (0, 999), self.app.ui))
+        self.slider = self.add(UIHorizontalSlider((30, 660, 700, 36), self.t, (0, 999), self.app.ui))
 
     def handle_activity_event(self, event):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
@@ -238,14 +236,33 @@ class UNetLevel(LevelScene):
         for i, (image, caption) in enumerate(((x_t, tr("forward.caption", t=t)), (with_skips, tr("unet.with_skips", ssim=score)),
                                               (without, tr("unet.without_skips")))):
             draw_image(surface, theme, np.clip(image[0], -1, 1), pygame.Rect(rect.x + i * 250, rect.y + 10, 200, 200), caption)
-        y = rect.y + 280
-        theme.text(surface, tr("unet.features"), (rect.x, y), role="small", colour="muted")
-        for i, stage in enumerate(self.STAGES):
+        self.draw_diagram(surface, rect.x, rect.y + 262, capture)
+
+    # encoder down the left arm of the U, the middle at the bottom, the decoder up the right
+    LAYOUT = {"down.0": (0, 0), "down.1": (1, 1), "down.2": (2, 2), "mid": (3, 2.6),
+              "up.0": (4, 2), "up.1": (5, 1), "up.2": (6, 0)}
+    SKIPS = (("down.0", "up.2"), ("down.1", "up.1"), ("down.2", "up.0"))
+
+    def draw_diagram(self, surface, x0, y0, capture):
+        """The U-Net as a U: each level a box of four of its feature maps, arrows along the
+        U and the skip connections across it."""
+        theme = self.app.theme
+        box = 84
+        pos = {k: (x0 + col * 104, y0 + 20 + row * 74) for k, (col, row) in self.LAYOUT.items()}
+        centre = {k: (x + box // 2, y + box // 2) for k, (x, y) in pos.items()}
+        for a, b in self.SKIPS:
+            (ax, ay), (bx, by) = centre[a], centre[b]
+            pygame.draw.line(surface, theme.colour("accent"), (ax + box // 2, ay), (bx - box // 2, by), 2)
+        order = list(self.LAYOUT)
+        for a, b in zip(order, order[1:]):
+            pygame.draw.line(surface, theme.colour("muted"), centre[a], centre[b], 2)
+        for stage, (x, y) in pos.items():
             fmap = capture[stage][0]
-            x = rect.x + i * 112
+            pygame.draw.rect(surface, theme.colour("panel"), (x - 2, y - 2, box + 4, box + 4), border_radius=4)
             for j in range(4):
                 tile = fmap[j]
                 tile = (tile - tile.min()) / (np.ptp(tile) + 1e-6) * 2 - 1
-                draw_image(surface, theme, np.repeat(tile[None], 3, axis=0), pygame.Rect(x + (j % 2) * 48, y + 26 + (j // 2) * 48, 44, 44))
-            theme.text(surface, stage, (x, y + 128), role="small", colour="muted")
-            theme.text(surface, f"{fmap.shape[0]} × {fmap.shape[1]}×{fmap.shape[2]}", (x, y + 146), role="small", colour="muted")
+                draw_image(surface, theme, np.repeat(tile[None], 3, axis=0), pygame.Rect(x + (j % 2) * 42, y + (j // 2) * 42, 40, 40))
+            theme.text(surface, f"{stage} · {fmap.shape[1]}×{fmap.shape[2]}", (x + box // 2, y + box + 4),
+                       role="small", colour="muted", anchor="midtop")
+        theme.text(surface, self.app.tr("unet.features"), (x0, y0 - 6), role="small", colour="muted", width=720)
