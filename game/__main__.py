@@ -1,6 +1,6 @@
 """`diffusion-quest`: play, play one level file, check level files, or render every screen.
 
-    diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml]
+    diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml] [--kiosk]
     diffusion-quest validate PATH...
     diffusion-quest --screenshot-tour DIR [--lang es|en]
 """
@@ -16,6 +16,7 @@ def parse_args(argv):
     parser.add_argument("--lang", choices=("es", "en"), help="language (default: the system's, else Spanish)")
     parser.add_argument("--fullscreen", action="store_true")
     parser.add_argument("--level", type=Path, metavar="PATH", help="play one level file")
+    parser.add_argument("--kiosk", action="store_true", help="museum kiosk: fullscreen, attract loop; quit with Ctrl+Shift+Q")
     parser.add_argument("--screenshot-tour", type=Path, metavar="DIR", help="render every screen to PNGs in DIR and exit")
     return parser.parse_args(argv)
 
@@ -60,6 +61,11 @@ def main(argv=None) -> int:
         except LevelError as e:
             print(f"error {e}", file=sys.stderr)
             return 1
+    if args.kiosk:
+        from game.kiosk import KioskApp
+
+        KioskApp(lang=args.lang).run()
+        return 0
     from game.app import App
     from game.scenes.title import TitleScene
 
