@@ -4,6 +4,7 @@ import time
 
 import pygame
 import pygame_gui
+from pygame_gui.elements import UIButton, UIHorizontalSlider, UITextEntryLine
 
 from game.i18n import Catalogs
 from game.profile import ProfileStore
@@ -19,7 +20,7 @@ class App:
         self.profile_store = ProfileStore()
         self.profile = self.profile_store.load()
         self.tr = Catalogs(lang or self.profile["language"])
-        self.theme = Theme()
+        self.theme = Theme(large_text=self.profile["settings"].get("large_text", False))
         self.fullscreen = False
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         self.ui = pygame_gui.UIManager(size)
@@ -29,6 +30,7 @@ class App:
         self.clock = pygame.time.Clock()
         self.running = True
         self._model = self._judge = None
+        self.focus = None  # the widget the keyboard drives (Tab moves it)
         if fullscreen:
             self.toggle_fullscreen()
 
@@ -86,6 +88,43 @@ class App:
         for scene in self.stack[start:]:
             scene.draw(self.screen)
         self.ui.draw_ui(self.screen)
+        if self.focus is not None and self.focus.alive() and self.focus.visible:
+            pygame.draw.rect(self.screen, self.theme.colour("accent"), self.focus.rect.inflate(8, 8), 3, border_radius=10)
+
+    # keyboard: every control reachable with Tab, Enter/Space and the arrow keys ------------
+    def focusables(self) -> list:
+        if not self.top:
+            return []
+        kinds = (UIButton, UIHorizontalSlider, UITextEntryLine)
+        return [e for e in self.top.elements if isinstance(e, kinds) and e.alive() and e.visible and e.is_enabled]
+
+    def move_focus(self, step: int) -> None:
+        items = self.focusables()
+        if not items:
+            self.focus = None
+            return
+        i = items.index(self.focus) if self.focus in items else (-1 if step > 0 else 0)
+        self.focus = items[(i + step) % len(items)]
+        self.ui.set_focus_set(self.focus if isinstance(self.focus, UITextEntryLine) else None)
+
+    def keyboard(self, event) -> bool:
+        """Tab / Shift+Tab move the focus; Enter or Space press a focused button; ← → move a
+        focused slider. True when the key was used."""
+        if event.key == pygame.K_TAB:
+            self.move_focus(-1 if event.mod & pygame.KMOD_SHIFT else 1)
+            return True
+        focus = self.focus if self.focus in self.focusables() else None
+        if isinstance(focus, UIButton) and event.key in (pygame.K_RETURN, pygame.K_SPACE, pygame.K_KP_ENTER):
+            pygame.event.post(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=focus))
+            return True
+        if isinstance(focus, UIHorizontalSlider) and event.key in (pygame.K_LEFT, pygame.K_RIGHT):
+            lo, hi = focus.value_range
+            step = max((hi - lo) / 20, 1) if isinstance(lo, int) and isinstance(hi, int) else (hi - lo) / 40
+            value = min(max(focus.get_current_value() + (step if event.key == pygame.K_RIGHT else -step), lo), hi)
+            focus.set_current_value(value)
+            pygame.event.post(pygame.event.Event(pygame_gui.UI_HORIZONTAL_SLIDER_MOVED, ui_element=focus, value=focus.get_current_value()))
+            return True
+        return False
 
     # global controls ----------------------------------------------------------------------
     def save_profile(self) -> None:
@@ -104,6 +143,13 @@ class App:
             scene.rebuild()
         for scene in self.stack[:-1]:
             scene.pause()
+
+    def set_large_text(self, on: bool) -> None:
+        self.theme = Theme(large_text=on)
+        self.ui.get_theme().load_theme(self.theme.data)
+        self.profile["settings"]["large_text"] = on
+        self.save_profile()
+        self.resize(self.screen.get_size())
 
     def toggle_fullscreen(self) -> None:
         self.fullscreen = not self.fullscreen
@@ -128,6 +174,8 @@ class App:
             self.toggle_fullscreen()
         elif event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
             self.switch_language()
+        elif event.type == pygame.KEYDOWN and self.keyboard(event):
+            pass
         elif not self.ui.process_events(event) or event.type >= pygame.USEREVENT:
             if not self.dispatch(event) and event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
                 self.pop()

@@ -12,13 +12,21 @@ FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 
 
+LARGE_TEXT_SCALE = 1.25
+
+
 class Theme:
     def __init__(self, path: Path = THEME_FILE, large_text: bool = False):
         self.data = json.loads(path.read_text(encoding="utf-8"))
         palette = self.data["#palette"]
         self.colours = {k: pygame.Color(v) for k, v in palette["colours"].items()}
-        scale = 1.25 if large_text else 1.0
+        scale = LARGE_TEXT_SCALE if large_text else 1.0
         self.sizes = {k: round(int(v) * scale) for k, v in palette["font_sizes"].items()}
+        if large_text:  # the widgets' fonts grow too
+            for block in self.data.values():
+                font = block.get("font") if isinstance(block, dict) else None
+                if font and "size" in font:
+                    font["size"] = str(round(int(font["size"]) * scale))
         self._fonts: dict = {}
 
     def colour(self, name: str) -> pygame.Color:

@@ -21,6 +21,12 @@ def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25) -> list[Pat
     app.push(TitleScene(app))
     app.run_until(lambda: False, timeout=0.2)
     shot("title")
+    from game.scenes.settings import SettingsScene
+
+    app.push(SettingsScene(app))
+    app.run_until(lambda: False, timeout=0.2)
+    shot("settings")
+    app.pop()
     lab = LabScene(app, steps=steps)
     app.push(lab)
     app.run_until(lambda: False, timeout=0.2)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pygame
+import pygame_gui
 import pytest
 
 from game.i18n import LANGUAGES, Catalogs, load_catalog
@@ -107,8 +108,8 @@ def test_screenshot_tour_renders_every_screen(tmp_path, lang):
     from game.tour import screenshot_tour
 
     shots = screenshot_tour(tmp_path, lang, steps=10)
-    assert [p.name for p in shots][:4] == [f"{lang}-{n}.png" for n in ("title", "lab-idle", "lab-running", "lab-done")]
-    assert len(shots) == 5 + len(load_campaign()[0]) + 3
+    assert [p.name for p in shots][:5] == [f"{lang}-{n}.png" for n in ("title", "settings", "lab-idle", "lab-running", "lab-done")]
+    assert len(shots) == 6 + len(load_campaign()[0]) + 3
     images = {p.stem: pygame.surfarray.array3d(pygame.image.load(str(p))) for p in shots}
     for name, img in images.items():
         assert img.shape[:2] == (1280, 720)
@@ -156,3 +157,49 @@ def test_language_switches_at_any_time_and_rebuilds_the_widgets(app):
     assert app.tr.lang == "en" and title.lab.text == "Lab"
     app.switch_language("es")
     assert title.lab.text == "Laboratorio"
+
+
+def test_every_control_is_reachable_by_keyboard(app):
+    from game.scenes.title import TitleScene
+
+    app.switch_language("en")
+    title = TitleScene(app)
+    app.push(title)
+    pygame.event.clear()
+
+    def key(k, mod=0):
+        app.process(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="", scancode=0))
+
+    seen = []
+    for _ in range(len(app.focusables())):
+        key(pygame.K_TAB)
+        seen.append(app.focus)
+    assert set(seen) == {title.campaign, title.lab, title.quiz, title.quit, title.language, title.settings}
+    key(pygame.K_TAB, pygame.KMOD_SHIFT)
+    assert app.focus is seen[-2]
+    while app.focus is not title.lab:
+        key(pygame.K_TAB)
+    key(pygame.K_RETURN)
+    for event in pygame.event.get():
+        app.process(event)
+    assert type(app.top).__name__ == "LabScene"
+    lab = app.top
+    while app.focus is not lab.guidance:
+        key(pygame.K_TAB)
+    key(pygame.K_RIGHT)
+    for event in pygame.event.get():
+        app.process(event)
+    assert lab.settings["guidance"] == 8.0
+
+
+def test_large_text_grows_drawn_text_and_widgets_and_is_kept(app):
+    from game.scenes.settings import SettingsScene
+
+    small = app.theme.font("body").get_height()
+    settings = SettingsScene(app)
+    app.push(settings)
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=settings.large))
+    assert app.theme.font("body").get_height() > small
+    assert app.profile["settings"]["large_text"] is True
+    app.set_large_text(False)
+    assert app.theme.font("body").get_height() == small

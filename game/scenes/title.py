@@ -16,6 +16,7 @@ class TitleScene(Scene):
         self.quiz = self.add(UIButton((x, y + 160, bw, bh), tr("menu.quiz"), self.app.ui, object_id="#menu"))
         self.quit = self.add(UIButton((x, y + 240, bw, bh), tr("menu.quit"), self.app.ui, object_id="#menu"))
         self.language = self.add(UIButton((w - 180, 20, 160, 44), tr("app.language"), self.app.ui))
+        self.settings = self.add(UIButton((20, 20, 160, 44), tr("settings.title"), self.app.ui))
 
     def handle_event(self, event):
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
@@ -32,6 +33,10 @@ class TitleScene(Scene):
             from game.scenes.quiz import QuizMenuScene
 
             self.app.push(QuizMenuScene(self.app))
+        elif event.ui_element is self.settings:
+            from game.scenes.settings import SettingsScene
+
+            self.app.push(SettingsScene(self.app))
         elif event.ui_element is self.language:
             self.app.switch_language()
         elif event.ui_element is self.quit:
