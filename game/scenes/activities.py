@@ -169,7 +169,7 @@ class SchedulesLevel(LevelScene):
         theme, tr = self.app.theme, self.app.tr
         s = self.schedule
         draw_curves(surface, theme, pygame.Rect(rect.x, rect.y + 10, 500, 200),
-                    [(s.betas, "accent2", "β_t"), (s.alphas_cumprod, "accent", "ᾱ_t"), (s.log_snr, "good", "log SNR")],
+                    [(s.betas, "accent2", "β_t"), (s.alphas_cumprod, "accent", "ᾱ_t"), (s.log_snr, "text", "log SNR")],
                     marker_t=self.t)
         x_t = q_sample(self.x0, self.t, self.noise, s)
         draw_image(surface, theme, x_t[0], pygame.Rect(rect.x + 530, rect.y + 10, 200, 200), f"t = {self.t}")
@@ -177,7 +177,7 @@ class SchedulesLevel(LevelScene):
         theme.text(surface, "SNR(t) = ᾱ_t / (1 − ᾱ_t)", (rect.x, rect.y + 250), role="formula")
         theme.text(surface, f"       = {float(s.alphas_cumprod[self.t]):.4f} / {1 - float(s.alphas_cumprod[self.t]):.4f} = {snr:.3f}",
                    (rect.x, rect.y + 284), role="formula", colour="accent")
-        theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[self.t])), (rect.x, rect.y + 318), role="formula", colour="good")
+        theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[self.t])), (rect.x, rect.y + 318), role="formula", colour="text")
         if self.zero_snr:
             theme.text(surface, tr("schedules.zero_note"), (rect.x, rect.y + 360), role="small", colour="muted", width=rect.width - 20)
 
