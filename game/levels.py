@@ -23,6 +23,7 @@ METRICS = {  # level kind → the metrics its activity can measure
     "walk_jump": ("variance_gap",),
     "schedules": ("snr_error",),
     "unet": ("t_with_ssim",),
+    "toy2d": ("chamfer",),
     "sampling": ("judge_confidence", "ssim", "budget_steps", "guided"),
 }
 KINDS = tuple(METRICS)

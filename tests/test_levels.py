@@ -155,3 +155,19 @@ def test_unet_level_is_won_below_the_noise_where_the_estimate_fails(app):
     without = float(ssim(np.clip(scene.view[3][0], -1, 1), scene.x0[0]))
     assert without < with_skips - 0.2
     app.pop()
+
+
+def test_score_view_level_trains_live_and_samples_onto_the_data(app):
+    scene, won = play(app, "score-view")
+    press(app, scene.sample_button)
+    assert scene.message[0] == "score.train_first"
+    scene.values["hidden"] = 64
+    press(app, scene.train_button)
+    app.run_until(lambda: scene.training is None, timeout=120)
+    losses = scene.model.losses
+    assert len(losses) == 1500 and np.mean(losses[-100:]) < 0.85 * np.mean(losses[:50])
+    press(app, scene.sample_button)
+    app.run_until(lambda: scene.final is not None, timeout=60)
+    press(app, scene.check)
+    assert scene.result[1] >= 1, scene.final
+    app.pop()

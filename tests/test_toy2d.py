@@ -23,7 +23,7 @@ def torch_loss(model: ToyDenoiser, x, t, eps):
     out = h2 @ w3.reshape(h, 2) + b3
     loss = ((out - torch.tensor(eps)) ** 2).mean()
     loss.backward()
-    return float(loss), theta.grad.numpy(), out.detach().numpy()
+    return float(loss.detach()), theta.grad.numpy(), out.detach().numpy()
 
 
 def test_hand_written_backward_matches_torch_autograd():

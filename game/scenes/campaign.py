@@ -7,6 +7,7 @@ from game.levels import load_campaign
 from game.scenes.activities import ForwardLevel, SchedulesLevel, UNetLevel, WalkJumpLevel
 from game.scenes.base import Scene
 from game.scenes.sampling_level import SamplingLevel
+from game.scenes.score_level import ScoreLevel
 
 ACTIVITIES = {
     "forward": ForwardLevel,
@@ -14,6 +15,7 @@ ACTIVITIES = {
     "schedules": SchedulesLevel,
     "unet": UNetLevel,
     "sampling": SamplingLevel,
+    "toy2d": ScoreLevel,
 }
 
 
@@ -21,7 +23,7 @@ def level_scene(app, level, on_stars=None):
     return ACTIVITIES[level.kind](app, level, on_stars)
 
 
-ROWS = 5  # levels per column
+ROWS = 6  # levels per column
 
 
 class CampaignScene(Scene):

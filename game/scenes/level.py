@@ -91,7 +91,7 @@ class LevelScene(Scene):
             theme.text(surface, tr(key, **values), (30, h - 58), role="heading",
                        colour="good" if self.result and self.result[1] else "accent")
         if self.result:
-            self.draw_stars(surface, (w - 400, h - 64), self.result[1])
+            self.draw_stars(surface, (side.x + 16, side.bottom - 52), self.result[1])
         self.draw_activity(surface, pygame.Rect(30, 80, w - 460, h - 170))
 
     def draw_stars(self, surface, pos, stars):
