@@ -69,12 +69,18 @@ def main(argv=None) -> int:
     from game.app import App
     from game.scenes.title import TitleScene
 
+    from game.scenes.warmup import WarmupScene
+
     app = App(lang=args.lang, fullscreen=args.fullscreen)
-    app.push(TitleScene(app))
-    if level is not None:
+
+    def first_scene(app):
+        if level is None:
+            return TitleScene(app)
         from game.scenes.campaign import level_scene
 
-        app.push(level_scene(app, level))
+        return level_scene(app, level)
+
+    app.push(WarmupScene(app, first_scene))
     app.run()
     return 0
 

@@ -1,5 +1,6 @@
 """The application: window, main loop, scene stack, widgets manager, strings and assets."""
 
+import logging
 import time
 
 import pygame
@@ -127,6 +128,10 @@ class App:
         return False
 
     # global controls ----------------------------------------------------------------------
+    def log_error(self, error: BaseException) -> None:
+        """Errors that the player need not see go to the log, not the screen."""
+        logging.getLogger("diffusion-quest").error("%s", error, exc_info=error)
+
     def save_profile(self) -> None:
         self.profile_store.save(self.profile)
 

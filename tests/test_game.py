@@ -203,3 +203,15 @@ def test_large_text_grows_drawn_text_and_widgets_and_is_kept(app):
     assert app.profile["settings"]["large_text"] is True
     app.set_large_text(False)
     assert app.theme.font("body").get_height() == small
+
+
+def test_warmup_compiles_on_a_worker_then_opens_the_title(app):
+    from game.scenes.title import TitleScene
+    from game.scenes.warmup import WARMUPS, WarmupScene
+
+    warm = WarmupScene(app, TitleScene)
+    app.push(warm)
+    frames = []
+    app.run_until(lambda: frames.append(1) or isinstance(app.top, TitleScene), timeout=120)
+    assert isinstance(app.top, TitleScene) and warm.done == len(WARMUPS)
+    assert len(frames) > 1  # the window kept drawing while it compiled
