@@ -121,9 +121,10 @@ def load_level(path: Path) -> Level:
 
 
 def load_campaign(folder: Path = LEVELS_DIR) -> tuple[list[Level], list[str]]:
-    """Every level file in order (chapter, order), and the messages of those that failed."""
+    """Every level file (NN-name.toml) in order (chapter, order), and the messages of those
+    that failed."""
     levels, errors = [], []
-    for path in sorted(Path(folder).glob("*.toml")):
+    for path in sorted(Path(folder).glob("[0-9][0-9]-*.toml")):
         try:
             levels.append(load_level(path))
         except LevelError as e:

@@ -98,6 +98,31 @@ def load_banks(folder: Path = QUIZ_DIR) -> tuple[list[Bank], list[str]]:
     return banks, errors
 
 
+CHECKPOINT_QUESTIONS = 5
+
+
+def load_chapters(path: Path = LEVELS_DIR / "chapters.toml") -> list[dict]:
+    """The chapters (number, title, quiz_topics), checked like everything else we load."""
+    try:
+        with open(path, "rb") as f:
+            chapters = tomllib.load(f).get("chapters", [])
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise QuizError(f"{path.name}: cannot be read ({e})") from None
+    for i, ch in enumerate(chapters):
+        topics = ch.get("quiz_topics")
+        if not isinstance(ch.get("number"), int) or not isinstance(topics, list) or not set(topics) <= set(TOPICS):
+            raise QuizError(f"{path.name}: field 'chapters[{i}]' needs a whole 'number' and 'quiz_topics' from {', '.join(TOPICS)}")
+        _text(ch.get("title"), path, f"chapters[{i}].title")
+    return chapters
+
+
+def checkpoint_bank(chapter: dict, banks: list[Bank]) -> Bank:
+    """The quiz that closes a chapter: the first CHECKPOINT_QUESTIONS questions on its topics."""
+    questions = [q for b in banks for q in b.questions if q.topic in chapter["quiz_topics"]]
+    return Bank(LEVELS_DIR / "chapters.toml", f"checkpoint-{chapter['number']}", chapter["title"],
+                tuple(questions[:CHECKPOINT_QUESTIONS]))
+
+
 def points(right: bool, seconds: float, time_limit: float, streak: int) -> int:
     """100 for a right answer, + up to 50 for speed, + 10 per right answer in a row before it."""
     if not right:

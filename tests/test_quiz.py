@@ -74,3 +74,16 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     assert len(rows) == len(bank.questions) and rows[0]["name"] == "Ana" and rows[0]["right"] == "1"
     assert sum(int(r["points"]) for r in rows) == quiz.score
     pygame.quit()
+
+
+def test_every_chapter_closes_with_a_checkpoint_quiz_on_its_topics():
+    from game.levels import load_campaign
+    from game.quiz import CHECKPOINT_QUESTIONS, checkpoint_bank, load_chapters
+
+    chapters = load_chapters()
+    assert {lv.chapter for lv in load_campaign()[0]} == {c["number"] for c in chapters}
+    banks = load_banks()[0]
+    for chapter in chapters:
+        quiz = checkpoint_bank(chapter, banks)
+        assert 1 <= len(quiz.questions) <= CHECKPOINT_QUESTIONS
+        assert {q.topic for q in quiz.questions} <= set(chapter["quiz_topics"])
