@@ -97,7 +97,7 @@ class App:
         if not self.top:
             return []
         kinds = (UIButton, UIHorizontalSlider, UITextEntryLine)
-        return [e for e in self.top.elements if isinstance(e, kinds) and e.alive() and e.visible and e.is_enabled]
+        return [e for e in getattr(self.top, "elements", []) if isinstance(e, kinds) and e.alive() and e.visible and e.is_enabled]
 
     def move_focus(self, step: int) -> None:
         items = self.focusables()
