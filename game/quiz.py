@@ -24,6 +24,9 @@ class QuizError(LevelError):
     """A quiz bank that cannot be used; str() names the file, the field and the problem."""
 
 
+IMAGE_KINDS = ("noised", "guidance")
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -32,6 +35,23 @@ class Question:
     choices: tuple
     answer: int
     explanation: dict
+    image: dict | None = None  # a live picture: {kind = "noised", prompt, seed, t} or
+    #                            {kind = "guidance", prompt, seed, guidance = [w for A, B, C, D]}
+
+
+def _image(value, path: Path, field: str):
+    if value is None:
+        return None
+    ok = isinstance(value, dict) and value.get("kind") in IMAGE_KINDS and isinstance(value.get("prompt"), str) \
+        and isinstance(value.get("seed"), int)
+    if ok and value["kind"] == "noised":
+        ok = isinstance(value.get("t"), int) and 0 <= value["t"] < 1000
+    elif ok:
+        ok = isinstance(value.get("guidance"), list) and len(value["guidance"]) == 4
+    if not ok:
+        raise QuizError(f"{path.name}: field '{field}' must be {{kind = \"noised\", prompt, seed, t}} or "
+                        f"{{kind = \"guidance\", prompt, seed, guidance = [4 values]}}; got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,7 @@ def parse_bank(path: Path, data: dict) -> Bank:
             qid, q["topic"], _text(q.get("text"), path, f"{where}.text"),
             tuple(_text(c, path, f"{where}.choices[{j}]") for j, c in enumerate(choices)),
             answer, _text(q.get("explanation"), path, f"{where}.explanation"),
+            _image(q.get("image"), path, f"{where}.image"),
         ))
     return Bank(path, data["id"], _text(data.get("title"), path, "title"), tuple(questions))
 

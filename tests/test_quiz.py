@@ -87,3 +87,20 @@ def test_every_chapter_closes_with_a_checkpoint_quiz_on_its_topics():
         quiz = checkpoint_bank(chapter, banks)
         assert 1 <= len(quiz.questions) <= CHECKPOINT_QUESTIONS
         assert {q.topic for q in quiz.questions} <= set(chapter["quiz_topics"])
+
+
+def test_picture_questions_draw_their_images(tmp_path):
+    import numpy as np
+    import pygame
+
+    from game.app import App
+    from game.scenes.quiz import question_pictures
+
+    app = App(lang="en")
+    pictured = [q for b in load_banks()[0] for q in b.questions if q.image]
+    assert {q.image["kind"] for q in pictured} == {"noised", "guidance"}
+    for q in pictured:
+        images = question_pictures(app, q.image)
+        assert len(images) == (4 if q.image["kind"] == "guidance" else 1)
+        assert all(im.shape == (3, 32, 32) and np.isfinite(im).all() for im in images)
+    pygame.quit()

@@ -4,6 +4,7 @@ after each answer, streaks, a final score and a CSV of the results for the teach
 import csv
 import time
 
+import numpy as np
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UITextEntryLine
@@ -11,6 +12,8 @@ from pygame_gui.elements import UIButton, UITextEntryLine
 from game.paths import export_dir
 from game.quiz import load_banks, points
 from game.scenes.base import Scene
+from game.widgets.image_view import draw_image
+from game.worker import Job
 
 KEYS = {pygame.K_1: 0, pygame.K_2: 1, pygame.K_3: 2, pygame.K_4: 3, pygame.K_a: 0, pygame.K_b: 1, pygame.K_c: 2, pygame.K_d: 3}
 
@@ -58,6 +61,13 @@ class QuizScene(Scene):
         self.results = []  # (question, chosen, right, seconds, points)
         self.started = time.perf_counter()
         self.saved = None  # the message after saving the CSV
+        self.pictures = None  # Job drawing the question's live picture(s), if it has any
+        self.start_pictures()
+
+    def start_pictures(self):
+        spec = None if self.finished else self.question.image
+        self.pictures = None if spec is None else Job(lambda report, cancelled: report(question_pictures(self.app, spec)))
+        self.picture_images = None
 
     @property
     def question(self):
@@ -101,6 +111,7 @@ class QuizScene(Scene):
         if self.chosen is None:
             return
         self.index, self.chosen, self.started = self.index + 1, None, time.perf_counter()
+        self.start_pictures()
         self.rebuild()
 
     def save_results(self) -> None:
@@ -144,8 +155,26 @@ class QuizScene(Scene):
         return False
 
     def update(self, dt):
+        if self.pictures is not None and self.picture_images is None:
+            done = self.pictures.poll()
+            if done:  # the clock starts once the question can be seen whole
+                self.picture_images, self.started = done[0], time.perf_counter()
+            elif self.pictures.done:  # no model: the question still works without its picture
+                self.pictures = None
         if not self.finished and self.chosen is None and time.perf_counter() - self.started > self.time_limit:
             self.answer(-1)
+
+    def draw_pictures(self, surface, q):
+        theme = self.app.theme
+        if self.picture_images is None:
+            theme.text(surface, "…", (900, 140), role="title", colour="muted")
+            return
+        many = len(self.picture_images) > 1
+        for i, image in enumerate(self.picture_images):
+            box = pygame.Rect(790 + i * 98, 86, 90, 90) if many else pygame.Rect(1000, 70, 150, 150)
+            draw_image(surface, theme, image, box)
+            if many:
+                theme.text(surface, "ABCD"[i], (box.centerx, box.bottom + 6), role="heading", bold=True, anchor="midtop")
 
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
@@ -164,7 +193,9 @@ class QuizScene(Scene):
             return
         q = self.question
         theme.text(surface, tr("quiz.progress", i=self.index + 1, n=len(self.bank.questions)), (100, 90), role="small", colour="muted")
-        theme.text(surface, q.text[tr.lang], (100, 120), role="heading", bold=True, width=1080)
+        theme.text(surface, q.text[tr.lang], (100, 120), role="heading", bold=True, width=1080 if q.image is None else 660)
+        if q.image is not None:
+            self.draw_pictures(surface, q)
         if self.chosen is None:
             left = max(0.0, 1 - (time.perf_counter() - self.started) / self.time_limit)
             pygame.draw.rect(surface, theme.colour("panel"), (100, 220, 1080, 12), border_radius=6)
@@ -177,3 +208,19 @@ class QuizScene(Scene):
         verdict = tr("quiz.right") if self.chosen == q.answer else tr("quiz.timeout") if self.chosen == -1 else tr("quiz.wrong")
         theme.text(surface, verdict, (100, 548), role="heading", bold=True, colour="good" if self.chosen == q.answer else "bad")
         theme.text(surface, q.explanation[tr.lang], (100, 580), width=860)
+
+
+def question_pictures(app, spec: dict) -> list:
+    """The (3, 32, 32) images a question shows, computed on a worker."""
+    from sim_core.forward import q_sample
+    from sim_core.sampling import sample
+    from sim_core.worlds.shapes import render_seed
+
+    model = app.model
+    rng = np.random.default_rng(spec["seed"])
+    if spec["kind"] == "noised":
+        x0 = render_seed(spec["seed"], spec["prompt"]).image[None]
+        return [q_sample(x0, spec["t"], rng.standard_normal(x0.shape, dtype=np.float32), model.schedule)[0]]
+    x_T = rng.standard_normal((1, 3, 32, 32), dtype=np.float32)
+    cond = model.encode_prompt(spec["prompt"])
+    return [sample(model, x_T, model.schedule, sampler="ddim", steps=25, guidance=w, cond=cond)[0] for w in spec["guidance"]]
