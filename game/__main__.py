@@ -1,6 +1,6 @@
 """`diffusion-quest`: play, play one level file, check level files, or render every screen.
 
-    diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml] [--kiosk]
+    diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml | --quiz BANK.toml | --kiosk]
     diffusion-quest validate PATH...
     diffusion-quest --screenshot-tour DIR [--lang es|en]
 """
@@ -16,21 +16,24 @@ def parse_args(argv):
     parser.add_argument("--lang", choices=("es", "en"), help="language (default: the system's, else Spanish)")
     parser.add_argument("--fullscreen", action="store_true")
     parser.add_argument("--level", type=Path, metavar="PATH", help="play one level file")
+    parser.add_argument("--quiz", type=Path, metavar="PATH", help="run a classroom quiz from a bank file")
     parser.add_argument("--kiosk", action="store_true", help="museum kiosk: fullscreen, attract loop; quit with Ctrl+Shift+Q")
     parser.add_argument("--screenshot-tour", type=Path, metavar="DIR", help="render every screen to PNGs in DIR and exit")
     return parser.parse_args(argv)
 
 
 def validate(paths) -> int:
-    """Check level files; print one line per file; exit 1 if any is malformed."""
+    """Check level and quiz files (a file under a quizzes/ folder is a quiz bank); print one
+    line per file; exit 1 if any is malformed."""
     from game.levels import LevelError, load_level
+    from game.quiz import load_bank
 
     failed = 0
-    for path in paths:
+    for path in map(Path, paths):
         try:
-            level = load_level(Path(path))
-            print(f"ok    {path} ({level.id})")
-        except LevelError as e:
+            item = load_bank(path) if path.parent.name == "quizzes" else load_level(path)
+            print(f"ok    {path} ({item.id})")
+        except LevelError as e:  # QuizError is a LevelError
             failed += 1
             print(f"error {e}")
     return 1 if failed else 0
@@ -52,7 +55,15 @@ def main(argv=None) -> int:
         for path in screenshot_tour(args.screenshot_tour, args.lang or "es"):
             print(path)
         return 0
-    level = None
+    level = bank = None
+    if args.quiz:
+        from game.quiz import QuizError, load_bank
+
+        try:
+            bank = load_bank(args.quiz)
+        except QuizError as e:
+            print(f"error {e}", file=sys.stderr)
+            return 1
     if args.level:
         from game.levels import LevelError, load_level
 
@@ -74,11 +85,15 @@ def main(argv=None) -> int:
     app = App(lang=args.lang, fullscreen=args.fullscreen)
 
     def first_scene(app):
-        if level is None:
-            return TitleScene(app)
-        from game.scenes.campaign import level_scene
+        if bank is not None:
+            from game.scenes.quiz import QuizScene
 
-        return level_scene(app, level)
+            return QuizScene(app, bank)
+        if level is not None:
+            from game.scenes.campaign import level_scene
+
+            return level_scene(app, level)
+        return TitleScene(app)
 
     app.push(WarmupScene(app, first_scene))
     app.run()

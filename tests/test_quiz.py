@@ -104,3 +104,14 @@ def test_picture_questions_draw_their_images(tmp_path):
         assert len(images) == (4 if q.image["kind"] == "guidance" else 1)
         assert all(im.shape == (3, 32, 32) and np.isfinite(im).all() for im in images)
     pygame.quit()
+
+
+def test_validate_checks_quiz_banks_too(tmp_path, capsys):
+    from game.__main__ import validate
+
+    bad = tmp_path / "quizzes" / "mine.toml"
+    bad.parent.mkdir()
+    bad.write_text(GOOD.replace("answer = 0", "answer = 9", 1), encoding="utf-8")
+    assert validate(sorted(QUIZ_DIR.glob("*.toml"))) == 0
+    assert validate([bad]) == 1
+    assert "mine.toml: field 'questions[0].answer'" in capsys.readouterr().out
