@@ -91,20 +91,24 @@ class SamplingRun:
 FORMULA_KEYS = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}
 
 
-def draw_run(surface, app, run, rect, sampler_kind, guidance):
-    """The progress bar and the sampler's update with today's numbers, under the images."""
+def draw_run(surface, app, run, rect, sampler_kind, guidance, shown=None, bar=True):
+    """The progress bar (unless `bar` is False: a scrubber stands there) and the sampler's
+    update with today's numbers for the `shown` step (the latest by default)."""
     import pygame
 
     theme, tr = app.theme, app.tr
-    last = run.steps[-1] if run is not None and run.steps else None
-    bar = pygame.Rect(rect.x, rect.y, rect.width, 18)
-    pygame.draw.rect(surface, theme.colour("panel"), bar, border_radius=9)
-    if last is not None:
+    last = shown if shown is not None else run.steps[-1] if run is not None and run.steps else None
+    bar_rect = pygame.Rect(rect.x, rect.y, rect.width, 18)
+    if bar:
+        pygame.draw.rect(surface, theme.colour("panel"), bar_rect, border_radius=9)
+    if last is not None and bar:
+        bar = bar_rect
         done = bar.copy()
         done.width = int(bar.width * len(run.steps) / run.total)
         pygame.draw.rect(surface, theme.colour("accent2"), done, border_radius=9)
+    if last is not None:
         n = len(run.sampler.timesteps)
-        theme.text(surface, tr("lab.step", i=last.index + 1, n=n, t=last.t), (bar.right, bar.y - 24),
+        theme.text(surface, tr("lab.step", i=last.index + 1, n=n, t=last.t), (bar_rect.right, bar_rect.y - 24),
                    role="small", colour="muted", anchor="topright")
     panel = pygame.Rect(rect.x, rect.y + 40, rect.width, 110)
     pygame.draw.rect(surface, theme.colour("panel"), panel, border_radius=8)

@@ -25,6 +25,8 @@ class LabScene(Scene):
         prompt = app.tr("lab.default_prompt") if prompt is None else prompt
         self.settings = dict(prompt=prompt, sampler=sampler, steps=steps, guidance=guidance, seed=seed)
         self.run = None  # the current SamplingRun
+        self.scrubber = None  # a timeline over the finished run's steps
+        self.view_index = None  # the step the scrubber shows; None: the latest
         self.status = ("lab.idle", {})
         self.verdict = None
 
@@ -43,19 +45,29 @@ class LabScene(Scene):
         self.add(UILabel((x, 80, w, 24), tr("lab.prompt"), ui))
         self.prompt = self.add(UITextEntryLine((x, 106, w, 40), ui))
         self.prompt.set_text(s["prompt"])
-        self.add(UILabel((x, 200, w, 24), tr("lab.sampler"), ui))
-        self.sampler = self.add(UIDropDownMenu(list(SAMPLERS), s["sampler"], (x, 226, w, 40), ui))
-        self.steps_label = self.add(UILabel((x, 280, w, 24), tr("lab.steps", steps=s["steps"]), ui))
-        self.steps = self.add(UIHorizontalSlider((x, 306, w, 32), STEP_CHOICES.index(s["steps"]), (0, len(STEP_CHOICES) - 1), ui))
-        self.guidance_label = self.add(UILabel((x, 350, w, 24), tr("lab.guidance", w=s["guidance"]), ui))
-        self.guidance = self.add(UIHorizontalSlider((x, 376, w, 32), s["guidance"], (0.0, 20.0), ui, click_increment=0.5))
-        self.add(UILabel((x, 420, w, 24), tr("lab.seed"), ui))
-        self.seed = self.add(UITextEntryLine((x, 446, w, 40), ui))
+        self.add(UILabel((x, 210, w, 24), tr("lab.sampler"), ui))
+        self.sampler = self.add(UIDropDownMenu(list(SAMPLERS), s["sampler"], (x, 236, w, 40), ui))
+        self.steps_label = self.add(UILabel((x, 290, w, 24), tr("lab.steps", steps=s["steps"]), ui))
+        self.steps = self.add(UIHorizontalSlider((x, 316, w, 32), STEP_CHOICES.index(s["steps"]), (0, len(STEP_CHOICES) - 1), ui))
+        self.guidance_label = self.add(UILabel((x, 360, w, 24), tr("lab.guidance", w=s["guidance"]), ui))
+        self.guidance = self.add(UIHorizontalSlider((x, 386, w, 32), s["guidance"], (0.0, 20.0), ui, click_increment=0.5))
+        self.add(UILabel((x, 430, w, 24), tr("lab.seed"), ui))
+        self.seed = self.add(UITextEntryLine((x, 456, w, 40), ui))
         self.seed.set_text(str(s["seed"]))
-        self.generate = self.add(UIButton((x, 506, w, 56), tr("lab.generate"), ui, object_id="#primary"))
-        self.export_png = self.add(UIButton((x, 576, 160, 44), tr("lab.export_png"), ui))
-        self.export_gif = self.add(UIButton((x + 170, 576, 160, 44), tr("lab.export_gif"), ui))
+        self.generate = self.add(UIButton((x, 516, w, 56), tr("lab.generate"), ui, object_id="#primary"))
+        self.export_png = self.add(UIButton((x, 586, 160, 44), tr("lab.export_png"), ui))
+        self.export_gif = self.add(UIButton((x + 170, 586, 160, 44), tr("lab.export_gif"), ui))
         self._sync_generate_label()
+        self.scrubber = None
+        if self.run is not None and self.run.complete and len(self.run.steps) > 1:
+            self.add_scrubber()
+
+    def add_scrubber(self):
+        if self.scrubber is not None and self.scrubber.alive():
+            return
+        n = len(self.run.steps)
+        start = n - 1 if self.view_index is None else self.view_index
+        self.scrubber = self.add(UIHorizontalSlider((400, 462, 660, 30), start, (0, n - 1), self.app.ui))
 
     def _sync_generate_label(self):
         self.generate.set_text(self.app.tr("lab.stop" if self.running else "lab.generate"))
@@ -70,6 +82,8 @@ class LabScene(Scene):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.steps:
             s["steps"] = STEP_CHOICES[int(round(event.value))]
             self.steps_label.set_text(tr("lab.steps", steps=s["steps"]))
+        elif event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.scrubber:
+            self.view_index = int(event.value)
         elif event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.guidance:
             s["guidance"] = round(float(event.value) * 2) / 2
             self.guidance_label.set_text(tr("lab.guidance", w=s["guidance"]))
@@ -111,7 +125,11 @@ class LabScene(Scene):
         cond = model.encode_prompt(settings["model_prompt"])
         x_T = np.random.default_rng(settings["seed"]).standard_normal((1, 3, 32, 32), dtype=np.float32)
         sampler = make_sampler(settings["sampler"], model.schedule, settings["steps"])
-        self.run_settings, self.verdict = settings, None
+        self.run_settings, self.verdict, self.view_index = settings, None, None
+        if self.scrubber is not None:
+            self.elements.remove(self.scrubber)
+            self.scrubber.kill()
+            self.scrubber = None
         self.run = SamplingRun(model, sampler, x_T, cond, settings["guidance"], np.random.default_rng(settings["seed"] + 1))
         self.run_reported = False
         self._sync_generate_label()
@@ -145,6 +163,8 @@ class LabScene(Scene):
             self.status = ("lab.failed", {"reason": str(self.run.error)})
             return
         self.status = ("lab.done", {"seconds": self.run.elapsed, "evals": self.run.evaluations})
+        if self.run.complete and len(self.run.steps) > 1:
+            self.add_scrubber()
         if self.run.complete:
             try:
                 self.verdict = self.app.judge(self.run.final)[0]
@@ -168,14 +188,16 @@ class LabScene(Scene):
         theme.text(surface, tr("lab.title"), (400, 24), role="subtitle", bold=True)
         theme.text(surface, tr("lab.prompt_hint", words=known_words(tr, self.vocabulary)), (30, 152),
                    role="small", colour="muted", width=330)
-        last = self.run.steps[-1] if self.run is not None and self.run.steps else None
+        steps = self.run.steps if self.run is not None else []
+        last = steps[self.view_index] if steps and self.view_index is not None else steps[-1] if steps else None
         size = 300
         left = pygame.Rect(400, 90, size, size)
         right = pygame.Rect(400 + size + 60, 90, size, size)
         draw_image(surface, theme, None if last is None else last.prev_sample[0], left, tr("lab.x_t"))
         draw_image(surface, theme, None if last is None else last.pred_original_sample[0], right, tr("lab.x0"))
         settings = self.settings if self.run is None else self.run_settings
-        draw_run(surface, self.app, self.run, pygame.Rect(400, 470, 2 * size + 60, 150), settings["sampler"], settings["guidance"])
+        draw_run(surface, self.app, self.run, pygame.Rect(400, 470, 2 * size + 60, 150), settings["sampler"],
+                 settings["guidance"], shown=last, bar=self.scrubber is None)
         key, values = self.status
         colour = "bad" if key.startswith(("error", "lab.unknown", "lab.bad", "lab.export_failed", "lab.failed")) else "text"
         theme.text(surface, tr(key, **values), (400, 640), colour=colour, width=800)
