@@ -8,6 +8,8 @@ shapes drowned in noise (q_sample at t ≥ 850, cosine schedule).
 """
 
 import argparse
+import json
+import sys
 import time
 from pathlib import Path
 
@@ -120,13 +122,22 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dest", type=Path, default=Path("assets/models/judge"))
     parser.add_argument("--steps", type=int, default=CONFIG["steps"])
+    parser.add_argument("--lr", type=float, default=CONFIG["lr"])
+    parser.add_argument("--init-from", type=Path, metavar="JUDGE_DIR",
+                        help="fine-tune an exported judge instead of starting from scratch")
     args = parser.parse_args(argv)
-    cfg = dict(CONFIG, steps=args.steps)
+    cfg = dict(CONFIG, steps=args.steps, lr=args.lr)
     torch.set_num_threads(cfg["threads"])
     torch.manual_seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
     schedule = make_schedule("cosine")
     net = JudgeNet(cfg["channels"], len(VOCABULARY.colors), len(VOCABULARY.shapes))
+    history = []
+    if args.init_from:
+        card = json.loads((args.init_from / "model.json").read_text(encoding="utf-8"))
+        with np.load(args.init_from / card["weights"]["file"]) as npz:
+            net.load_state_dict({k: torch.from_numpy(npz[k]) for k in npz.files})
+        history = card["training"].get("history", [{"command": card["training"]["command"]}])
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"])
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg["lr"], total_steps=cfg["steps"])
     start = time.perf_counter()
@@ -145,8 +156,10 @@ def main(argv=None):
         "description": "colour and shape classifier for 32×32 shapes-world images, with a 'nothing' class",
         "architecture": {"channels": cfg["channels"]},
         "classes": {"colors": list(VOCABULARY.colors), "shapes": list(VOCABULARY.shapes)},
-        "training": {"command": f"python -m training.train_judge --dest {args.dest} --steps {cfg['steps']}",
-                     "seconds": round(time.perf_counter() - start), "config": cfg, "torch": torch.__version__},
+        "training": {"command": " ".join(["python -m training.train_judge", *(argv if argv is not None else sys.argv[1:])]),
+                     "seconds": round(time.perf_counter() - start), "config": cfg, "torch": torch.__version__,
+                     # every run that led to these weights, oldest first
+                     "history": history + [{"command": "python -m training.train_judge " + " ".join(argv if argv is not None else sys.argv[1:])}]},
     }
     write_model_folder(args.dest, card, net.state_dict())
 
