@@ -24,8 +24,7 @@ from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import VOCABULARY, render_seed
 from training.export import write_model_folder
 
-CONFIG = dict(steps=5000, batch_size=128, threads=1, lr=3e-3, p_nothing=0.15, p_splotch=0.1, seed=1,
-              channels=[32, 48, 64, 96])
+CONFIG = dict(steps=5000, batch_size=128, threads=1, lr=3e-3, p_nothing=0.15, seed=1, channels=[32, 48, 64, 96])
 
 
 class JudgeNet(nn.Module):
@@ -61,29 +60,6 @@ def harder(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(image, -1, 1).astype(np.float32)
 
 
-def splotch(rng: np.random.Generator) -> tuple[np.ndarray, int]:
-    """A blob of a known colour that is no known shape (what a half-trained model draws),
-    on a plain background, sometimes with coloured noise: its colour is readable, its shape
-    is "nothing"."""
-    from sim_core.worlds.shapes import COLORS
-
-    coarse = rng.standard_normal((6, 6))
-    smooth = np.kron(coarse, np.ones((6, 6)))[2:34, 2:34]
-    ys, xs = np.mgrid[0:32, 0:32]
-    cy, cx = rng.uniform(10, 22, size=2)
-    smooth += 2.5 * np.exp(-((ys - cy) ** 2 + (xs - cx) ** 2) / (2 * rng.uniform(5, 9) ** 2))  # one blob, near the middle
-    for _ in range(8):  # box blur: an irregular but smooth edge
-        smooth = (smooth + np.roll(smooth, 1, 0) + np.roll(smooth, -1, 0) + np.roll(smooth, 1, 1) + np.roll(smooth, -1, 1)) / 5
-    mask = (smooth > np.quantile(smooth, rng.uniform(0.55, 0.85))).astype(np.float32)
-    color = int(rng.integers(len(COLORS)))
-    fill = np.array(list(COLORS.values())[color])[:, None, None]
-    background = rng.uniform(0.06, 0.5) + np.zeros((3, 1, 1))
-    image = (background * (1 - mask) + fill * mask) * 2 - 1
-    if rng.random() < 0.5:
-        image = image + rng.normal(0, rng.uniform(0.1, 0.6), image.shape)
-    return np.clip(image, -1, 1).astype(np.float32), color
-
-
 def nothing(rng: np.random.Generator, schedule) -> np.ndarray:
     kind = rng.integers(4)
     if kind == 0:
@@ -101,12 +77,7 @@ def nothing(rng: np.random.Generator, schedule) -> np.ndarray:
 def batch(rng, n, cfg, schedule):
     images, colors, shapes = [], [], []
     for _ in range(n):
-        if rng.random() < cfg["p_splotch"]:
-            image, color = splotch(rng)
-            images.append(image)
-            colors.append(color)
-            shapes.append(len(VOCABULARY.shapes))
-        elif rng.random() < cfg["p_nothing"]:
+        if rng.random() < cfg["p_nothing"]:
             images.append(nothing(rng, schedule))
             colors.append(len(VOCABULARY.colors))
             shapes.append(len(VOCABULARY.shapes))
