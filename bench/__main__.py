@@ -117,7 +117,6 @@ def main():
     from sim_core.forward import q_sample, scaled_sum_reference
     from sim_core.model import DEFAULT_MODEL, load_model
     from sim_core.sampling import sample
-    from sim_core.schedules import make_schedule
     from training.evaluate import TorchDenoiser
 
     threads = int(os.environ.get("BENCH_THREADS", "2"))
@@ -133,8 +132,8 @@ def main():
     for batch in (1, 2):
         x = rng.standard_normal((batch, 3, 32, 32), dtype=np.float32)
         c = np.repeat(cond, batch, axis=0)
-        ours = median_time(lambda: model(x, 500, c))
-        theirs = median_time(lambda: twin(x, 500, twin.encode_prompt(["red star"] * batch)))
+        ours = median_time(lambda x=x, c=c: model(x, 500, c))
+        theirs = median_time(lambda x=x, c=c: twin(x, 500, c))
         flops = unet_flops(model, x, 500, c)
         rows.append((f"U-Net, batch {batch}", ours, theirs, f"{flops / ours / 1e9:.1f} GFLOP/s ours, {flops / theirs / 1e9:.1f} torch; {flops / 1e9:.2f} GFLOP per call"))
 

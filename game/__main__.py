@@ -55,23 +55,15 @@ def main(argv=None) -> int:
         for path in screenshot_tour(args.screenshot_tour, args.lang or "es"):
             print(path)
         return 0
-    level = bank = None
-    if args.quiz:
-        from game.quiz import QuizError, load_bank
+    from game.levels import LevelError, load_level
+    from game.quiz import load_bank
 
-        try:
-            bank = load_bank(args.quiz)
-        except QuizError as e:
-            print(f"error {e}", file=sys.stderr)
-            return 1
-    if args.level:
-        from game.levels import LevelError, load_level
-
-        try:
-            level = load_level(args.level)
-        except LevelError as e:
-            print(f"error {e}", file=sys.stderr)
-            return 1
+    try:  # a teacher's file is checked before any window opens
+        bank = load_bank(args.quiz) if args.quiz else None
+        level = load_level(args.level) if args.level else None
+    except LevelError as e:
+        print(f"error {e}", file=sys.stderr)
+        return 1
     if args.kiosk:
         from game.kiosk import KioskApp
 

@@ -120,13 +120,19 @@ def load_level(path: Path) -> Level:
     return parse_level(path, data)
 
 
+def load_each(paths, load) -> tuple[list, list[str]]:
+    """Load every file; a bad one becomes a message and the others still load."""
+    items, errors = [], []
+    for path in paths:
+        try:
+            items.append(load(path))
+        except LevelError as e:  # quiz errors are level errors too
+            errors.append(str(e))
+    return items, errors
+
+
 def load_campaign(folder: Path = LEVELS_DIR) -> tuple[list[Level], list[str]]:
     """Every level file (NN-name.toml) in order (chapter, order), and the messages of those
     that failed."""
-    levels, errors = [], []
-    for path in sorted(Path(folder).glob("[0-9][0-9]-*.toml")):
-        try:
-            levels.append(load_level(path))
-        except LevelError as e:
-            errors.append(str(e))
+    levels, errors = load_each(sorted(Path(folder).glob("[0-9][0-9]-*.toml")), load_level)
     return sorted(levels, key=lambda lv: (lv.chapter, lv.order)), errors

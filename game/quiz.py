@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from game.i18n import LANGUAGES
-from game.levels import LEVELS_DIR, LevelError
+from game.levels import LEVELS_DIR, LevelError, load_each
 
 QUIZ_DIR = LEVELS_DIR / "quizzes"
 TOPICS = ("forward", "closed_form", "schedules", "unet", "training", "ddpm", "samplers", "guidance",
@@ -110,13 +110,7 @@ def load_bank(path: Path) -> Bank:
 
 
 def load_banks(folder: Path = QUIZ_DIR) -> tuple[list[Bank], list[str]]:
-    banks, errors = [], []
-    for path in sorted(Path(folder).glob("*.toml")):
-        try:
-            banks.append(load_bank(path))
-        except QuizError as e:
-            errors.append(str(e))
-    return banks, errors
+    return load_each(sorted(Path(folder).glob("*.toml")), load_bank)
 
 
 CHECKPOINT_QUESTIONS = 5

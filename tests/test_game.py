@@ -1,7 +1,6 @@
 import re
 from pathlib import Path
 
-import numpy as np
 import pygame
 import pygame_gui
 import pytest

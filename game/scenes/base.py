@@ -7,6 +7,8 @@ language or the window size changes.
 """
 
 import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton
 
 
 class Scene:
@@ -42,6 +44,24 @@ class Scene:
     def add(self, element):
         self.elements.append(element)
         return element
+
+    def add_navigation(self, back: bool = True, language: bool = True) -> None:
+        """The Back button (top left) and the language switch (top right) most scenes share."""
+        tr, ui, w = self.app.tr, self.app.ui, self.app.screen.get_width()
+        self.back = self.add(UIButton((30, 20, 120, 40), tr("app.back"), ui)) if back else None
+        self.language = self.add(UIButton((w - 180, 20, 160, 40), tr("app.language"), ui)) if language else None
+
+    def handle_navigation(self, event) -> bool:
+        """Back pops this scene; the language switch switches. True when one was pressed."""
+        if event.type != pygame_gui.UI_BUTTON_PRESSED:
+            return False
+        if getattr(self, "back", None) is not None and event.ui_element is self.back:
+            self.app.pop()
+        elif getattr(self, "language", None) is not None and event.ui_element is self.language:
+            self.app.switch_language()
+        else:
+            return False
+        return True
 
     def clear_ui(self) -> None:
         for element in self.elements:

@@ -53,8 +53,7 @@ class CampaignScene(Scene):
 
     def build_ui(self):
         tr, ui = self.app.tr, self.app.ui
-        self.back = self.add(UIButton((30, 20, 120, 40), tr("app.back"), ui))
-        self.language = self.add(UIButton((self.app.screen.get_width() - 180, 20, 160, 40), tr("app.language"), ui))
+        self.add_navigation()
         self.buttons = {}
         for i, entry in enumerate(self.entries()):
             if isinstance(entry, dict):  # a chapter's checkpoint quiz
@@ -72,13 +71,11 @@ class CampaignScene(Scene):
         self.rebuild()  # show new stars
 
     def handle_event(self, event):
+        if self.handle_navigation(event):
+            return True
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
             return False
-        if event.ui_element is self.back:
-            self.app.pop()
-        elif event.ui_element is self.language:
-            self.app.switch_language()
-        elif event.ui_element in self.buttons:
+        if event.ui_element in self.buttons:
             entry = self.buttons[event.ui_element]
             if isinstance(entry, dict):
                 self.app.push(QuizScene(self.app, checkpoint_bank(entry, self.banks)))

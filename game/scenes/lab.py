@@ -40,8 +40,7 @@ class LabScene(Scene):
     def build_ui(self):
         tr, ui, s = self.app.tr, self.app.ui, self.settings
         x, w = 30, 330
-        self.back = self.add(UIButton((x, 20, 120, 40), tr("app.back"), ui))
-        self.language = self.add(UIButton((self.app.screen.get_width() - 180, 20, 160, 40), tr("app.language"), ui))
+        self.add_navigation()
         self.add(UILabel((x, 80, w, 24), tr("lab.prompt"), ui))
         self.prompt = self.add(UITextEntryLine((x, 106, w, 40), ui))
         self.prompt.set_text(s["prompt"])
@@ -78,6 +77,8 @@ class LabScene(Scene):
 
     # events -----------------------------------------------------------------------------------
     def handle_event(self, event):
+        if self.handle_navigation(event):
+            return True
         tr, s = self.app.tr, self.settings
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.steps:
             s["steps"] = STEP_CHOICES[int(round(event.value))]
@@ -96,10 +97,6 @@ class LabScene(Scene):
         elif event.type == pygame_gui.UI_BUTTON_PRESSED:
             if event.ui_element is self.generate:
                 self.toggle_run()
-            elif event.ui_element is self.back:
-                self.app.pop()
-            elif event.ui_element is self.language:
-                self.app.switch_language()
             elif event.ui_element is self.export_png:
                 self.export("png")
             elif event.ui_element is self.export_gif:

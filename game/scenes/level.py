@@ -27,8 +27,7 @@ class LevelScene(Scene):
     def build_ui(self):
         tr, ui = self.app.tr, self.app.ui
         w, h = self.app.screen.get_size()
-        self.back = self.add(UIButton((30, 20, 120, 40), tr("app.back"), ui))
-        self.language = self.add(UIButton((w - 180, 20, 160, 40), tr("app.language"), ui))
+        self.add_navigation()
         self.hint = self.add(UIButton((w - 330, h - 70, 140, 48), tr("level.hint"), ui))
         self.check = self.add(UIButton((w - 180, h - 70, 160, 48), tr("level.check"), ui, object_id="#primary"))
         self.build_controls()
@@ -37,13 +36,9 @@ class LevelScene(Scene):
         pass
 
     def handle_event(self, event):
+        if self.handle_navigation(event):
+            return True
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
-            if event.ui_element is self.back:
-                self.app.pop()
-                return True
-            if event.ui_element is self.language:
-                self.app.switch_language()
-                return True
             if event.ui_element is self.hint:
                 self.hints_shown = min(self.hints_shown + 1, len(self.level.hints))
                 return True

@@ -27,18 +27,18 @@ class QuizMenuScene(Scene):
 
     def build_ui(self):
         tr, ui = self.app.tr, self.app.ui
-        self.back = self.add(UIButton((30, 20, 120, 40), tr("app.back"), ui))
+        self.add_navigation(language=False)
         self.buttons = {}
         for i, bank in enumerate(self.banks):
             label = tr("quiz.bank", title=bank.title[tr.lang], n=len(bank.questions))
             self.buttons[self.add(UIButton((200, 140 + i * 80, 880, 64), label, ui, object_id="#menu"))] = bank
 
     def handle_event(self, event):
+        if self.handle_navigation(event):
+            return True
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
             return False
-        if event.ui_element is self.back:
-            self.app.pop()
-        elif event.ui_element in self.buttons:
+        if event.ui_element in self.buttons:
             self.app.push(QuizScene(self.app, self.buttons[event.ui_element]))
         else:
             return False
@@ -79,7 +79,7 @@ class QuizScene(Scene):
 
     def build_ui(self):
         tr, ui = self.app.tr, self.app.ui
-        self.back = self.add(UIButton((30, 20, 120, 40), tr("app.back"), ui))
+        self.add_navigation(language=False)
         self.choice_buttons, self.next = [], None
         if self.finished:
             self.name = self.add(UITextEntryLine((440, 420, 400, 44), ui))
@@ -133,10 +133,10 @@ class QuizScene(Scene):
             self.saved = ("lab.export_failed", {"reason": e.strerror or str(e)})
 
     def handle_event(self, event):
+        if self.handle_navigation(event):
+            return True
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
-            if event.ui_element is self.back:
-                self.app.pop()
-            elif event.ui_element in self.choice_buttons:
+            if event.ui_element in self.choice_buttons:
                 self.answer(self.choice_buttons.index(event.ui_element))
             elif event.ui_element is self.next:
                 self.advance()

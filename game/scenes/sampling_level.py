@@ -37,7 +37,7 @@ class SamplingLevel(LevelScene):
     def build_controls(self):
         tr, ui = self.app.tr, self.app.ui
         self.sliders, self.slider_labels = {}, {}
-        for i, key in enumerate(("steps", "guidance", "start_t")):
+        for key in ("steps", "guidance", "start_t"):
             if key not in self.ranges:
                 continue
             r = self.ranges[key]

@@ -11,18 +11,18 @@ class SettingsScene(Scene):
         tr, ui = self.app.tr, self.app.ui
         w = self.app.screen.get_width()
         large = self.app.profile["settings"].get("large_text", False)
-        self.back = self.add(UIButton((30, 20, 160, 48), tr("app.back"), ui))
-        self.language = self.add(UIButton((w // 2 - 250, 220, 500, 70), tr("settings.language", language=tr("app.language")), ui, object_id="#menu"))
+        self.add_navigation(language=False)
+        # a big language switch; handle_navigation presses it like the usual one
+        label = tr("settings.language", language=tr("app.language"))
+        self.language = self.add(UIButton((w // 2 - 250, 220, 500, 70), label, ui, object_id="#menu"))
         self.large = self.add(UIButton((w // 2 - 250, 320, 500, 70), tr("settings.large_on" if large else "settings.large_off"), ui, object_id="#menu"))
 
     def handle_event(self, event):
+        if self.handle_navigation(event):
+            return True
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
             return False
-        if event.ui_element is self.back:
-            self.app.pop()
-        elif event.ui_element is self.language:
-            self.app.switch_language()
-        elif event.ui_element is self.large:
+        if event.ui_element is self.large:
             self.app.set_large_text(not self.app.profile["settings"].get("large_text", False))
         else:
             return False
