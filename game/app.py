@@ -201,11 +201,13 @@ class App:
             self.frame(self.clock.tick(60) / 1000)
         pygame.quit()
 
-    def run_until(self, condition, timeout: float = 60.0) -> None:
-        """Run frames (at most 60 per second) until condition() holds; for tours and tests."""
+    def run_until(self, condition, timeout: float = 60.0) -> bool:
+        """Run frames (at most 60 per second) until condition() holds; for tours and tests.
+        Returns whether it holds (False after the timeout or once the app has stopped)."""
         end = time.perf_counter() + timeout
         while self.running and not condition() and time.perf_counter() < end:
             self.frame(self.clock.tick(60) / 1000)
+        return bool(condition())
 
     def screenshot(self, path) -> None:
         self.draw()

@@ -7,12 +7,15 @@ from game.__main__ import validate
 from game.levels import LEVELS_DIR, LevelError, load_campaign, load_level
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app():
+    """A fresh app per test: a level left on the stack by a failing test cannot leak."""
     from game.app import App
 
     app = App(lang="es")
     yield app
+    while app.stack:
+        app.pop()  # scenes cancel their workers on exit
     pygame.quit()
 
 
@@ -120,17 +123,21 @@ SOLUTIONS = {
 TYPED = {"prompts": "triángulo morado"}
 
 
-# The shipped model is a step-4000 checkpoint (53% judge agreement at w = 7.5): these
-# scripted solutions are not yet tuned to it. Strict once training resumes and levels are tuned.
-@pytest.mark.xfail(reason="shipped model not fully trained; level solutions to be tuned", strict=False)
-@pytest.mark.parametrize("level_id", SOLUTIONS)
+# Shapes the shipped model cannot yet draw reliably (a star, a triangle): see the model card.
+UNDERTRAINED = pytest.mark.xfail(reason="shipped model does not yet draw this shape reliably", strict=False)
+
+
+@pytest.mark.parametrize("level_id", [
+    pytest.param(level_id, marks=UNDERTRAINED) if level_id in ("fast-samplers", "prompts") else level_id
+    for level_id in SOLUTIONS
+])
 def test_sampling_levels_are_winnable_with_the_shipped_model(app, level_id):
     scene, won = play(app, level_id)
     scene.values.update(SOLUTIONS[level_id])
     if level_id in TYPED:
         scene.prompt_entry.set_text(TYPED[level_id])
     press(app, scene.go)
-    app.run_until(lambda: scene.final_score is not None, timeout=300)
+    assert app.run_until(lambda: scene.final_score is not None, timeout=300)
     press(app, scene.check)
     assert scene.result is not None and scene.result[1] >= 1, (level_id, scene.final_score)
     assert won[level_id] == scene.result[1]
@@ -145,11 +152,10 @@ def test_every_campaign_kind_is_playable():
     assert {lv.kind for lv in load_campaign()[0]} == set(KINDS)
 
 
-@pytest.mark.xfail(reason="shipped model not fully trained; threshold to be tuned", strict=False)
 def test_unet_level_is_won_below_the_noise_where_the_estimate_fails(app):
     scene, won = play(app, "inside-the-unet")
     scene.t = 200
-    app.run_until(lambda: scene.view is not None and scene.view[0] == 200, timeout=30)
+    assert app.run_until(lambda: scene.view is not None and scene.view[0] == 200, timeout=30)
     with_skips, without = scene.view[5], None
     press(app, scene.check)
     assert scene.result[1] >= 1, with_skips
@@ -167,11 +173,21 @@ def test_score_view_level_trains_live_and_samples_onto_the_data(app):
     assert scene.message[0] == "score.train_first"
     scene.values["hidden"] = 64
     press(app, scene.train_button)
-    app.run_until(lambda: scene.training is None, timeout=120)
+    assert app.run_until(lambda: scene.training is None, timeout=120)
     losses = scene.model.losses
     assert len(losses) == 1500 and np.mean(losses[-100:]) < 0.85 * np.mean(losses[:50])
     press(app, scene.sample_button)
-    app.run_until(lambda: scene.final is not None, timeout=60)
+    assert app.run_until(lambda: scene.final is not None, timeout=60)
     press(app, scene.check)
     assert scene.result[1] >= 1, scene.final
     app.pop()
+
+
+def test_leaving_a_level_stops_its_sampling_worker(app):
+    scene, _ = play(app, "reverse-ddpm")
+    scene.values.update(steps=1000, guidance=5.0)
+    press(app, scene.go)
+    assert app.run_until(lambda: len(scene.run.steps) >= 2, timeout=60)
+    app.pop()
+    assert scene.run.job.finished.wait(timeout=10)
+    assert scene.run.job.error is None and len(scene.run.job.poll()) + len(scene.run.steps) < 1000

@@ -23,7 +23,14 @@ class Scene:
         self.build_ui()
 
     def exit(self) -> None:
+        for work in self.workers():
+            if work is not None:
+                work.cancel()  # leaving a scene never leaves a worker computing behind it
         self.clear_ui()
+
+    def workers(self) -> list:
+        """The background work this scene owns (Jobs, SamplingRuns, or None)."""
+        return []
 
     def pause(self) -> None:
         for element in self.elements:

@@ -67,10 +67,8 @@ class AttractScene(Scene):
             return True
         return False
 
-    def exit(self):
-        if self.run is not None:
-            self.run.cancel()
-        super().exit()
+    def workers(self):
+        return [self.run]
 
     def draw(self, surface):
         theme = self.app.theme
@@ -158,10 +156,8 @@ class GuideScene(Scene):
         if self.run is not None:
             self.run.poll()
 
-    def exit(self):
-        if self.run is not None:
-            self.run.cancel()
-        super().exit()
+    def workers(self):
+        return [self.run]
 
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr

@@ -147,6 +147,9 @@ class LabScene(Scene):
             return None
         return s
 
+    def workers(self):
+        return [self.run]
+
     def update(self, dt):
         if self.run is None or self.run_reported:
             return

@@ -154,6 +154,9 @@ class QuizScene(Scene):
                 return True
         return False
 
+    def workers(self):
+        return [self.pictures]
+
     def update(self, dt):
         if self.pictures is not None and self.picture_images is None:
             done = self.pictures.poll()

@@ -105,6 +105,9 @@ class SamplingLevel(LevelScene):
         self.run = SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
         self.final_score, self.result, self.message = None, None, ("sampling.running", {})
 
+    def workers(self):
+        return [self.run]
+
     def update(self, dt):
         if self.run is None or self.final_score is not None:
             return

@@ -99,12 +99,16 @@ class ScoreLevel(LevelScene):
         self.run = SamplingRun(self.model, sampler, self.x_T, None, 1.0, None)
         self.final = None
 
+    def workers(self):
+        return [self.training, self.run]
+
     def update(self, dt):
         if self.training is not None:
             self.training.poll()  # losses land in the model; the queue only wakes us
             if self.training.done:
-                self.training = None
-                self.message = ("score.trained", {"loss": float(np.mean(self.model.losses[-100:]))})
+                error, self.training = self.training.error, None
+                self.message = ("lab.failed", {"reason": str(error)}) if error is not None else \
+                    ("score.trained", {"loss": float(np.mean(self.model.losses[-100:]))})
         if self.run is not None:
             self.run.poll()
             if self.run.complete and self.final is None:
