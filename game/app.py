@@ -140,6 +140,16 @@ class App:
         self.profile["stars"][level_id] = max(stars, self.profile["stars"].get(level_id, 0))
         self.save_profile()
 
+    def record_quiz(self, bank_id: str, right: int, questions: int, score: int) -> None:
+        """Keep every finished quiz round (self-study progress)."""
+        self.profile["quiz"].append({"bank": bank_id, "date": time.strftime("%Y-%m-%d"),
+                                     "right": right, "questions": questions, "score": score})
+        self.save_profile()
+
+    def best_quiz(self, bank_id: str) -> dict | None:
+        rounds = [r for r in self.profile["quiz"] if isinstance(r, dict) and r.get("bank") == bank_id]
+        return max(rounds, key=lambda r: r.get("score", 0), default=None)
+
     def switch_language(self, lang: str | None = None) -> None:
         self.tr.switch(lang)
         self.profile["language"] = self.tr.lang

@@ -73,6 +73,16 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     rows = list(csv.DictReader(open(next(tmp_path.glob("quiz-*.csv")), encoding="utf-8")))
     assert len(rows) == len(bank.questions) and rows[0]["name"] == "Ana" and rows[0]["right"] == "1"
     assert sum(int(r["points"]) for r in rows) == quiz.score
+    # the round is kept in the saved profile, and the bank menu shows the best one
+    from game.profile import ProfileStore
+    from game.scenes.quiz import QuizMenuScene
+
+    kept = ProfileStore().load()["quiz"][-1]
+    assert kept["bank"] == bank.id and kept["right"] == 2 and kept["score"] == quiz.score
+    menu = QuizMenuScene(app)
+    app.push(menu)
+    label = next(b.text for b, bk in menu.buttons.items() if bk.id == bank.id)
+    assert f"(best: 2/{len(bank.questions)}, {quiz.score} points)" in label
     pygame.quit()
 
 

@@ -31,6 +31,9 @@ class QuizMenuScene(Scene):
         self.buttons = {}
         for i, bank in enumerate(self.banks):
             label = tr("quiz.bank", title=bank.title[tr.lang], n=len(bank.questions))
+            best = self.app.best_quiz(bank.id)
+            if best is not None:
+                label += "  " + tr("quiz.best", right=best["right"], n=best["questions"], score=best["score"])
             self.buttons[self.add(UIButton((200, 140 + i * 80, 880, 64), label, ui, object_id="#menu"))] = bank
 
     def handle_event(self, event):
@@ -111,6 +114,8 @@ class QuizScene(Scene):
         if self.chosen is None:
             return
         self.index, self.chosen, self.started = self.index + 1, None, time.perf_counter()
+        if self.finished:
+            self.app.record_quiz(self.bank.id, sum(r[2] for r in self.results), len(self.results), self.score)
         self.start_pictures()
         self.rebuild()
 
