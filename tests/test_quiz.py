@@ -125,3 +125,27 @@ def test_validate_checks_quiz_banks_too(tmp_path, capsys):
     assert validate(sorted(QUIZ_DIR.glob("*.toml"))) == 0
     assert validate([bad]) == 1
     assert "mine.toml: field 'questions[0].answer'" in capsys.readouterr().out
+
+
+def test_choices_are_shuffled_and_a_press_answers_the_choice_it_shows():
+    import pygame
+    import pygame_gui
+
+    from game.app import App
+    from game.scenes.quiz import QuizScene
+
+    app = App(lang="en")
+    bank = load_banks()[0][1]
+    quiz = QuizScene(app, bank, time_limit=1000.0)
+    app.push(quiz)
+    places = []
+    while not quiz.finished:
+        q = quiz.question
+        place = quiz.order.index(q.answer)
+        places.append(place)
+        assert quiz.choice_buttons[place].text.endswith(q.choices[q.answer]["en"])
+        app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=quiz.choice_buttons[place]))
+        assert quiz.results[-1][2] and quiz.results[-1][1] == q.answer
+        quiz.advance()
+    assert len(set(places)) >= 3  # the right answer is not always in the same place
+    pygame.quit()

@@ -65,12 +65,16 @@ class QuizScene(Scene):
         self.started = time.perf_counter()
         self.saved = None  # the message after saving the CSV
         self.pictures = None  # Job drawing the question's live picture(s), if it has any
-        self.start_pictures()
+        self.shuffle = np.random.default_rng()  # each round its own order: the answer is not always A
+        self.start_question()
 
-    def start_pictures(self):
+    def start_question(self):
         spec = None if self.finished else self.question.image
         self.pictures = None if spec is None else Job(lambda report, cancelled: report(question_pictures(self.app, spec)))
         self.picture_images = None
+        n = 0 if self.finished else len(self.question.choices)
+        named_pictures = spec is not None and spec["kind"] == "guidance"  # choices that name pictures A–D keep their order
+        self.order = list(range(n)) if named_pictures else [int(i) for i in self.shuffle.permutation(n)]
 
     @property
     def question(self):
@@ -89,8 +93,8 @@ class QuizScene(Scene):
             self.name.set_text(tr("quiz.default_name"))
             self.save = self.add(UIButton((440, 480, 400, 56), tr("quiz.save"), ui, object_id="#primary"))
             return
-        for i, choice in enumerate(self.question.choices):
-            label = f"{'ABCD'[i]}.  {choice[tr.lang]}"
+        for i, k in enumerate(self.order):  # button i shows choice k of the bank
+            label = f"{'ABCD'[i]}.  {self.question.choices[k][tr.lang]}"
             self.choice_buttons.append(self.add(UIButton((100, 260 + i * 70, 1080, 58), label, ui)))
         if self.chosen is not None:
             for button in self.choice_buttons:
@@ -98,7 +102,7 @@ class QuizScene(Scene):
             self.next = self.add(UIButton((980, 640, 200, 52), tr("quiz.next"), ui, object_id="#primary"))
 
     def answer(self, choice: int) -> None:
-        """Choose (0–3), or −1 when the time runs out."""
+        """Choose choice `choice` of the bank (not the button's place), or −1 when the time runs out."""
         if self.chosen is not None or self.finished:
             return
         seconds = time.perf_counter() - self.started
@@ -116,7 +120,7 @@ class QuizScene(Scene):
         self.index, self.chosen, self.started = self.index + 1, None, time.perf_counter()
         if self.finished:
             self.app.record_quiz(self.bank.id, sum(r[2] for r in self.results), len(self.results), self.score)
-        self.start_pictures()
+        self.start_question()
         self.rebuild()
 
     def save_results(self) -> None:
@@ -142,7 +146,7 @@ class QuizScene(Scene):
             return True
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
             if event.ui_element in self.choice_buttons:
-                self.answer(self.choice_buttons.index(event.ui_element))
+                self.answer(self.order[self.choice_buttons.index(event.ui_element)])
             elif event.ui_element is self.next:
                 self.advance()
             elif self.finished and event.ui_element is self.save:
@@ -151,8 +155,8 @@ class QuizScene(Scene):
                 return False
             return True
         if event.type == pygame.KEYDOWN and not self.finished:
-            if event.key in KEYS and self.chosen is None:
-                self.answer(KEYS[event.key])
+            if event.key in KEYS and KEYS[event.key] < len(self.order) and self.chosen is None:
+                self.answer(self.order[KEYS[event.key]])
                 return True
             if event.key in (pygame.K_RETURN, pygame.K_SPACE):
                 self.advance()
@@ -209,9 +213,9 @@ class QuizScene(Scene):
             pygame.draw.rect(surface, theme.colour("panel"), (100, 220, 1080, 12), border_radius=6)
             pygame.draw.rect(surface, theme.colour("accent2" if left > 0.25 else "accent"), (100, 220, int(1080 * left), 12), border_radius=6)
             return
-        for i, button in enumerate(self.choice_buttons):
-            if i == q.answer or i == self.chosen:
-                colour = theme.colour("good" if i == q.answer else "bad")
+        for k, button in zip(self.order, self.choice_buttons):
+            if k == q.answer or k == self.chosen:
+                colour = theme.colour("good" if k == q.answer else "bad")
                 pygame.draw.rect(surface, colour, button.rect.inflate(8, 8), width=4, border_radius=10)
         verdict = tr("quiz.right") if self.chosen == q.answer else tr("quiz.timeout") if self.chosen == -1 else tr("quiz.wrong")
         theme.text(surface, verdict, (100, 548), role="heading", bold=True, colour="good" if self.chosen == q.answer else "bad")
