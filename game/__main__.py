@@ -2,7 +2,7 @@
 
     diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml | --quiz BANK.toml | --kiosk]
     diffusion-quest validate PATH...
-    diffusion-quest --screenshot-tour DIR [--lang es|en]
+    diffusion-quest --screenshot-tour DIR [--lang es|en]   (levels that sample are played too)
 """
 
 import argparse
@@ -52,7 +52,7 @@ def main(argv=None) -> int:
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         from game.tour import screenshot_tour
 
-        for path in screenshot_tour(args.screenshot_tour, args.lang or "es"):
+        for path in screenshot_tour(args.screenshot_tour, args.lang or "es", play=True):
             print(path)
         return 0
     from game.levels import LevelError, load_level

@@ -30,7 +30,7 @@ class App:
         self.stack: list = []
         self.clock = pygame.time.Clock()
         self.running = True
-        self._model = self._judge = None
+        self._model = self._latent_model = self._judge = None
         self.focus = None  # the widget the keyboard drives (Tab moves it)
         if fullscreen:
             self.toggle_fullscreen()
@@ -44,11 +44,19 @@ class App:
             self._model = load_model()
         return self._model
 
-    def try_model(self):
+    @property
+    def latent_model(self):
+        if self._latent_model is None:
+            from sim_core.model import load_latent_model
+
+            self._latent_model = load_latent_model()
+        return self._latent_model
+
+    def try_model(self, latent: bool = False):
         """(the model, None), or (None, the message saying why it cannot be loaded): a broken
         model folder is a message on screen, never a traceback."""
         try:
-            return self.model, None
+            return (self.latent_model if latent else self.model), None
         except Exception as e:
             return None, ("error.model", {"reason": str(e)})
 

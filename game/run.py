@@ -1,6 +1,7 @@
 """One reverse-process run on a worker thread, and what scenes show of it."""
 
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -25,18 +26,32 @@ class SamplingRun:
     """Sample from x_start at sampler.timesteps[start_index] down to x_0 on a worker; the
     render thread calls poll() each frame and reads `steps` (SampleStep records)."""
 
-    def __init__(self, model, sampler, x_start, cond, guidance, rng, start_index=0, use_skips=True):
+    def __init__(self, model, sampler, x_start, cond, guidance, rng, start_index=0, use_skips=True,
+                 measure_memory=False):
         self.model, self.sampler, self.guidance = model, sampler, guidance
         self.steps = []
         self.started, self.elapsed = time.perf_counter(), 0.0
+        self.peak_bytes = None  # with measure_memory: the most memory the run held at once
         denoiser = model if use_skips else WithoutSkips(model)
 
         def work(report, cancelled):
-            for step in sample_progressive(denoiser, x_start, model.schedule, sampler=sampler, guidance=guidance,
-                                           cond=cond, rng=rng, start_index=start_index):
-                report(step)
-                if cancelled():
-                    return
+            tracing = tracemalloc.is_tracing()
+            if measure_memory and not tracing:
+                tracemalloc.start()
+            try:
+                if measure_memory:
+                    tracemalloc.reset_peak()
+                    base = tracemalloc.get_traced_memory()[0]
+                for step in sample_progressive(denoiser, x_start, model.schedule, sampler=sampler, guidance=guidance,
+                                               cond=cond, rng=rng, start_index=start_index):
+                    report(step)
+                    if cancelled():
+                        return
+                if measure_memory:
+                    self.peak_bytes = tracemalloc.get_traced_memory()[1] - base
+            finally:
+                if measure_memory and not tracing:
+                    tracemalloc.stop()
 
         self.total = len(sampler.timesteps) - start_index
         self.job = Job(work)

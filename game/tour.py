@@ -8,7 +8,8 @@ from game.scenes.lab import LabScene
 from game.scenes.title import TitleScene
 
 
-def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25) -> list[Path]:
+def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25, play: bool = False) -> list[Path]:
+    """`play`: also run each level that samples, with its default settings, and shoot the result."""
     folder.mkdir(parents=True, exist_ok=True)
     app = App(lang=lang)
     shots = []
@@ -48,6 +49,12 @@ def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25) -> list[Pat
         scene.hints_shown = len(level.hints)
         app.run_until(lambda: False, timeout=0.2)
         shot(f"level-{level.id}")
+        done = scene.demo() if play else None
+        if done is not None:
+            app.run_until(done, timeout=300)
+            scene.check_score()
+            app.run_until(lambda: False, timeout=0.2)
+            shot(f"level-{level.id}-played")
         app.pop()
     app.pop()
     from game.scenes.quiz import QuizMenuScene, QuizScene

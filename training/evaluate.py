@@ -3,10 +3,11 @@ guidance 1, 3, 7.5 and 15. Writes the numbers into the model card, sample grids 
 it, and prints the table for the README.
 
     python -m training.evaluate --model assets/models/shapes32
+    python -m training.evaluate --model assets/models/latent8   (samples latents, then decodes)
 
-The torch twin runs the U-Net here (the numpy model equals it to 1e-4, see
-tests/test_unet_matches_torch.py); the schedule, the sampler, guidance and the judge are
-sim_core's own.
+The torch twin runs the pixel U-Net here (the numpy model equals it to 1e-4, see
+tests/test_unet_matches_torch.py); the small latent U-Net runs in numpy. The schedule,
+the sampler, guidance and the judge are sim_core's own.
 """
 
 import argparse
@@ -20,6 +21,7 @@ from PIL import Image
 
 from sim_core.images import make_grid, mean_saturation
 from sim_core.judge import load_judge
+from sim_core.model import load_latent_model
 from sim_core.model.text import tokenize
 from sim_core.model.weights import read_card
 from sim_core.sampling import sample
@@ -43,6 +45,10 @@ class TorchDenoiser:
         vocab = self.card["vocabulary"]
         self.vocabulary = Vocabulary(tuple(vocab["colors"]), tuple(vocab["shapes"]))
         self.schedule = make_schedule(**self.card["schedule"])
+        self.sample_shape = (3, 32, 32)
+
+    def prompts(self) -> list[str]:
+        return self.vocabulary.prompts()
 
     @torch.no_grad()
     def encode_prompt(self, text):
@@ -65,16 +71,21 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    model, judge = TorchDenoiser(args.model), load_judge()
-    prompts = [p for p in model.vocabulary.prompts() for _ in range(SEEDS)]
-    seeds = list(range(SEEDS)) * len(model.vocabulary.prompts())
+    if read_card(args.model).get("kind") == "latent-unet":
+        model = load_latent_model(args.model)
+        decode = model.decode
+    else:
+        model, decode = TorchDenoiser(args.model), (lambda x: x)
+    judge = load_judge()
+    prompts = [p for p in model.prompts() for _ in range(SEEDS)]
+    seeds = list(range(SEEDS)) * len(model.prompts())
     cond = model.encode_prompt(prompts)
-    x_T = noise_for(seeds)
+    x_T = noise_for(seeds, model.sample_shape)
     real, _ = render_batch(range(1000))
     results, grids = {}, []
     for w in GUIDANCE:
         start = time.perf_counter()
-        x0 = sample(model, x_T, model.schedule, sampler="ddim", steps=50, guidance=w, cond=cond)
+        x0 = decode(sample(model, x_T, model.schedule, sampler="ddim", steps=50, guidance=w, cond=cond))
         verdicts = judge(x0)
         results[str(w)] = {
             "judge_agreement": round(float(np.mean([v.agrees_with(p) for v, p in zip(verdicts, prompts)])), 4),

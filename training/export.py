@@ -1,6 +1,7 @@
 """Writing a model folder the game loads: weights.npz + model.json with its sha256.
 
     python -m training.export --run training/runs/shapes32 --dest assets/models/shapes32
+    python -m training.export --run training/runs/latent8 --dest assets/models/latent8
 """
 
 import argparse
@@ -30,18 +31,21 @@ def write_model_folder(dest: Path, card: dict, state_dict: dict) -> dict:
 def export_unet(run: Path, dest: Path) -> dict:
     ckpt = torch.load(run / "checkpoint.pt", weights_only=False, map_location="cpu")
     cfg = ckpt["config"]
+    latent = "autoencoder" in cfg
     card = {
         "name": dest.name,
-        "kind": "unet",
-        "description": "ε-prediction U-Net with a text encoder for the 32×32 shapes world",
-        "image_size": 32,
+        "kind": "latent-unet" if latent else "unet",
+        "description": "ε-prediction U-Net with a text encoder for the "
+                       + ("8×8×4 latents of the shapes world's autoencoder" if latent else "32×32 shapes world"),
+        "image_size": 8 if latent else 32,
+        **({"autoencoder": Path(cfg["autoencoder"]).name} if latent else {}),
         "prediction_type": "epsilon",
         "architecture": cfg["architecture"],
         "tokens": token_list(),
         "vocabulary": {"colors": list(VOCABULARY.colors), "shapes": list(VOCABULARY.shapes)},
         "schedule": {"kind": cfg["schedule"], "num_steps": cfg["num_train_timesteps"], "zero_terminal_snr": False},
         "training": {
-            "command": f"python -m training.train --run {run} --steps {cfg['steps']} && "
+            "command": f"python -m training.train{' --config latent8' if latent else ''} --run {run} --steps {cfg['steps']} && "
                        f"python -m training.export --run {run} --dest {dest}",
             "steps": ckpt["step"],
             "seconds": round(ckpt["seconds"]),

@@ -2,6 +2,7 @@
 
     python -m training.train --run training/runs/shapes32 --steps 6000
     python -m training.train --run training/runs/shapes32 --steps 6000   # resumes
+    python -m training.train --config latent8 --run training/runs/latent8   # on the autoencoder's latents
 
 Resumes from the run folder's checkpoint when there is one. Training data is rendered on
 the fly by sim_core.worlds.shapes, so every batch is new. Export with training.export.
@@ -19,7 +20,7 @@ from tqdm import tqdm
 from sim_core.model.text import token_list, tokenize
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import VOCABULARY, render_batch
-from training.unet_torch import UNet
+from training.unet_torch import Autoencoder, UNet
 
 # ---- configuration (nanoGPT style: the defaults are the shipped run) -------------------
 CONFIG = dict(
@@ -39,6 +40,25 @@ CONFIG = dict(
     architecture=dict(channels=[32, 64, 128], self_attn=[False, False, True],
                       cross_attn=[False, True, True], time_dim=128, context_dim=64),
 )
+# Latent diffusion: the same recipe on the 8×8×4 latents of the shipped autoencoder
+# (training.train_autoencoder), times its scaling factor.
+LATENT_CONFIG = dict(
+    CONFIG,
+    steps=4000,
+    autoencoder="assets/models/autoencoder",
+    architecture=dict(channels=[64, 128], self_attn=[False, True], cross_attn=[True, True],
+                      time_dim=128, context_dim=64, in_channels=4),
+)
+CONFIGS = {"shapes32": CONFIG, "latent8": LATENT_CONFIG}
+
+
+def load_encoder(folder: Path):
+    """The exported autoencoder's encoder in torch, and its scaling factor."""
+    card = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    net = Autoencoder(**card["architecture"])
+    with np.load(folder / card["weights"]["file"]) as npz:
+        net.load_state_dict({k: torch.from_numpy(npz[k]) for k in npz.files})
+    return net.encoder.eval(), float(card["scaling_factor"])
 
 
 def make_model(cfg) -> UNet:
@@ -71,15 +91,17 @@ def lr_at(step: int, cfg) -> float:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", choices=CONFIGS, default="shapes32")
     parser.add_argument("--run", type=Path, default=Path("training/runs/shapes32"))
-    parser.add_argument("--steps", type=int, default=CONFIG["steps"])
+    parser.add_argument("--steps", type=int, help="default: the config's")
     parser.add_argument("--batch-size", type=int, default=CONFIG["batch_size"])
     parser.add_argument("--threads", type=int, default=CONFIG["threads"])
     parser.add_argument("--init-from", type=Path, metavar="MODEL_DIR",
                         help="with no checkpoint in --run: start from an exported model's weights "
                              "(model and EMA; the optimizer starts fresh)")
     args = parser.parse_args(argv)
-    cfg = dict(CONFIG, steps=args.steps, batch_size=args.batch_size, threads=args.threads)
+    base = CONFIGS[args.config]
+    cfg = dict(base, steps=args.steps or base["steps"], batch_size=args.batch_size, threads=args.threads)
     torch.set_num_threads(cfg["threads"])
     args.run.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.run / "checkpoint.pt"
@@ -113,6 +135,7 @@ def main(argv=None):
     alphas_cumprod = torch.from_numpy(
         make_schedule(cfg["schedule"], cfg["num_train_timesteps"]).alphas_cumprod.copy()
     )
+    encoder, scale = load_encoder(Path(cfg["autoencoder"])) if "autoencoder" in cfg else (None, 1.0)
     bar = tqdm(total=cfg["steps"], initial=step, desc="training", unit="step")
     while step < cfg["steps"]:
         start = time.perf_counter()
@@ -120,8 +143,11 @@ def main(argv=None):
         images, prompts = render_batch(rng.integers(0, 2**63 - 1, cfg["batch_size"]))
         ids = torch.from_numpy(tokenize(training_prompts(prompts, rng, cfg), tokens, VOCABULARY))
         x0 = torch.from_numpy(images)
+        if encoder is not None:
+            with torch.no_grad():
+                x0 = encoder(x0) * scale  # z_0, at unit variance
         t = torch.from_numpy(rng.integers(0, cfg["num_train_timesteps"], cfg["batch_size"]))
-        noise = torch.from_numpy(rng.standard_normal(x0.shape, dtype=np.float32))
+        noise = torch.from_numpy(rng.standard_normal(tuple(x0.shape), dtype=np.float32))
         ac = alphas_cumprod[t][:, None, None, None]
         x_t = ac.sqrt() * x0 + (1 - ac).sqrt() * noise  # q_sample, eq. 4
         loss = torch.mean((model(x_t, t, ids) - noise) ** 2)  # ‖ε − ε_θ(x_t, t)‖²
@@ -137,17 +163,21 @@ def main(argv=None):
                 pe.lerp_(pm, 1 - decay)
         step += 1
         seconds += time.perf_counter() - start
-        losses.append(float(loss))
+        losses.append(loss.item())
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses[-100:]):.4f}")
         if step % cfg["checkpoint_every"] == 0 or step == cfg["steps"]:
-            state = dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
-                         step=step, seconds=seconds, losses=losses, config=cfg, history=history)
-            torch.save(state, args.run / "checkpoint.tmp")
-            (args.run / "checkpoint.tmp").replace(ckpt_path)  # atomic: a kill never corrupts it
-            (args.run / "progress.json").write_text(json.dumps(
-                dict(step=step, seconds=round(seconds), loss=float(np.mean(losses[-100:])))))
+            save_checkpoint(args.run, dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
+                                           step=step, seconds=seconds, losses=losses, config=cfg, history=history))
     bar.close()
+
+
+def save_checkpoint(run: Path, state: dict) -> None:
+    """checkpoint.pt (atomic: a kill never corrupts it) and a one-line progress.json."""
+    torch.save(state, run / "checkpoint.tmp")
+    (run / "checkpoint.tmp").replace(run / "checkpoint.pt")
+    (run / "progress.json").write_text(json.dumps(
+        dict(step=state["step"], seconds=round(state["seconds"]), loss=float(np.mean(state["losses"][-100:])))))
 
 
 if __name__ == "__main__":

@@ -20,18 +20,19 @@ def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 class ResBlock(nn.Module):
-    def __init__(self, cin: int, cout: int, tdim: int):
+    def __init__(self, cin: int, cout: int, tdim: int | None = None):
         super().__init__()
         self.norm1 = nn.GroupNorm(GROUPS, cin)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
-        self.time = nn.Linear(tdim, cout)
+        self.time = nn.Linear(tdim, cout) if tdim else None
         self.norm2 = nn.GroupNorm(GROUPS, cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else None
 
-    def forward(self, x, temb):
+    def forward(self, x, temb=None):
         h = self.conv1(F.silu(self.norm1(x)))
-        h = h + self.time(F.silu(temb))[:, :, None, None]
+        if self.time is not None:
+            h = h + self.time(F.silu(temb))[:, :, None, None]
         h = self.conv2(F.silu(self.norm2(h)))
         return (x if self.skip is None else self.skip(x)) + h
 
@@ -153,3 +154,56 @@ class UNet(nn.Module):
                 h = F.interpolate(h, scale_factor=2, mode="nearest")
             h = level(torch.cat([h, skips.pop()], dim=1), temb, context)
         return self.conv_out(F.silu(self.norm_out(h)))
+
+
+class Encoder(nn.Module):
+    """sim_core.model.autoencoder.Encoder's twin."""
+
+    def __init__(self, channels=(16, 32), latent_channels=4, in_channels=3):
+        super().__init__()
+        c0, c1 = channels
+        self.conv_in = nn.Conv2d(in_channels, c0, 3, padding=1)
+        self.res = nn.ModuleList([ResBlock(c0, c0), ResBlock(c0, c1), ResBlock(c1, c1)])
+        self.downsample = nn.ModuleList([nn.Conv2d(c0, c0, 3, stride=2, padding=1), nn.Conv2d(c1, c1, 3, stride=2, padding=1)])
+        self.norm_out = nn.GroupNorm(GROUPS, c1)
+        self.conv_out = nn.Conv2d(c1, latent_channels, 3, padding=1)
+
+    def forward(self, x):
+        h = self.conv_in(x)
+        for i, res in enumerate(self.res):
+            h = res(h)
+            if i < len(self.downsample):
+                h = self.downsample[i](h)
+        return self.conv_out(F.silu(self.norm_out(h)))
+
+
+class Decoder(nn.Module):
+    """sim_core.model.autoencoder.Decoder's twin."""
+
+    def __init__(self, channels=(16, 32), latent_channels=4, out_channels=3):
+        super().__init__()
+        c0, c1 = channels
+        self.conv_in = nn.Conv2d(latent_channels, c1, 3, padding=1)
+        self.res = nn.ModuleList([ResBlock(c1, c1), ResBlock(c1, c0), ResBlock(c0, c0)])
+        self.upsample = nn.ModuleList([nn.Conv2d(c1, c1, 3, padding=1), nn.Conv2d(c0, c0, 3, padding=1)])
+        self.norm_out = nn.GroupNorm(GROUPS, c0)
+        self.conv_out = nn.Conv2d(c0, out_channels, 3, padding=1)
+
+    def forward(self, z):
+        h = self.conv_in(z)
+        for i, res in enumerate(self.res):
+            h = res(h)
+            if i < len(self.upsample):
+                h = self.upsample[i](F.interpolate(h, scale_factor=2, mode="nearest"))
+        return self.conv_out(F.silu(self.norm_out(h)))
+
+
+class Autoencoder(nn.Module):
+    def __init__(self, channels=(16, 32), latent_channels=4):
+        super().__init__()
+        self.encoder = Encoder(channels, latent_channels)
+        self.decoder = Decoder(channels, latent_channels)
+
+    def forward(self, x):
+        z = self.encoder(x)
+        return self.decoder(z), z

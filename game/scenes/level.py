@@ -63,6 +63,11 @@ class LevelScene(Scene):
     def score(self):
         raise NotImplementedError
 
+    def demo(self):
+        """Start the activity with its default settings (for the screenshot tour); returns
+        the condition that says it is done, or None for activities with nothing to run."""
+        return None
+
     def loaded_model(self):
         """The model, or None with the reason as this level's message."""
         model, error = self.app.try_model()

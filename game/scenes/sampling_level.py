@@ -105,6 +105,10 @@ class SamplingLevel(LevelScene):
         self.run = SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
         self.final_score, self.result, self.message = None, None, ("sampling.running", {})
 
+    def demo(self):
+        self.start()
+        return lambda: self.final_score is not None
+
     def workers(self):
         return [self.run]
 

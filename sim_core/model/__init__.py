@@ -1,8 +1,12 @@
-"""The shipped denoiser: a U-Net with a text encoder, in numpy.
+"""The shipped denoisers: a U-Net with a text encoder, in numpy, on pixels or on latents.
 
     m = load_model()                    # assets/models/shapes32
     cond = m.encode_prompt("red star")  # "" is the null prompt
     eps = m(x_t, t, cond)               # cond=None: unconditional
+
+    ldm = load_latent_model()           # assets/models/latent8 (+ assets/models/autoencoder)
+    z_0 = sample(ldm, z_T, ldm.schedule, ...)   # z_T: (N, 4, 8, 8)
+    x_0 = ldm.decode(z_0)               # (N, 3, 32, 32)
 """
 
 from pathlib import Path
@@ -10,15 +14,19 @@ from pathlib import Path
 import numpy as np
 
 from sim_core._checks import check_images, check_timesteps
+from sim_core.model.autoencoder import Autoencoder
 from sim_core.model.text import tokenize
 from sim_core.model.unet import UNet
 from sim_core.model.weights import ModelLoadError, read_card, read_weights
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import Vocabulary
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "assets" / "models" / "shapes32"
+MODELS = Path(__file__).resolve().parents[2] / "assets" / "models"
+DEFAULT_MODEL = MODELS / "shapes32"
+DEFAULT_LATENT_MODEL = MODELS / "latent8"
 
-__all__ = ["DEFAULT_MODEL", "ModelLoadError", "ShapesModel", "load_model"]
+__all__ = ["DEFAULT_LATENT_MODEL", "DEFAULT_MODEL", "LatentModel", "ModelLoadError", "ShapesModel",
+           "load_autoencoder", "load_latent_model", "load_model"]
 
 
 class ShapesModel:
@@ -30,6 +38,7 @@ class ShapesModel:
         self.tokens = list(card["tokens"])
         self._vocabulary = Vocabulary(tuple(card["vocabulary"]["colors"]), tuple(card["vocabulary"]["shapes"]))
         self.schedule = make_schedule(**card["schedule"])
+        self.sample_shape = (card["architecture"].get("in_channels", 3),) + (card.get("image_size", 32),) * 2
         unet.assign(weights)
         self._null = self.encode_prompt("")
 
@@ -47,9 +56,11 @@ class ShapesModel:
         return self.unet.text(tokenize(text, self.tokens, self._vocabulary)).astype(np.float32)
 
     def __call__(self, x, t, cond=None, use_skips=True, capture=None) -> np.ndarray:
-        """Predicted noise for x_t (N, 3, 32, 32) at timestep t (int or (N,)); cond from
+        """Predicted noise for x_t (N, *sample_shape) at timestep t (int or (N,)); cond from
         encode_prompt (batch 1 or N) or None for the null prompt."""
         x = check_images(x, "x")
+        if x.shape[1:] != self.sample_shape:
+            raise ValueError(f"x must have shape (N, {', '.join(map(str, self.sample_shape))}); got {x.shape}")
         t = check_timesteps(t, len(x), self.schedule.num_steps)
         cond = self._null if cond is None else np.asarray(cond, dtype=np.float32)
         if cond.ndim != 3 or cond.shape[0] not in (1, len(x)) or cond.shape[1:] != self._null.shape[1:]:
@@ -61,18 +72,61 @@ class ShapesModel:
         return self.unet(x, t, cond, use_skips=use_skips, capture=capture).astype(np.float32)
 
 
+class AutoencoderModel:
+    """encode (N, 3, 32, 32) → latents (N, 4, 8, 8) already times scaling_factor, the scale
+    diffusion runs at; decode divides by it and returns images."""
+
+    def __init__(self, card: dict, weights: dict, net: Autoencoder):
+        self.card, self.net = card, net
+        self.scaling_factor = np.float32(card["scaling_factor"])
+        net.assign(weights)
+
+    def encode(self, x) -> np.ndarray:
+        return self.net.encode(check_images(x, "x")) * self.scaling_factor
+
+    def decode(self, z) -> np.ndarray:
+        return self.net.decode(check_images(z, "z") / self.scaling_factor)
+
+
+class LatentModel(ShapesModel):
+    """A ShapesModel whose samples are latents, with the autoencoder that decodes them."""
+
+    def __init__(self, card: dict, weights: dict, unet: UNet, autoencoder: AutoencoderModel):
+        super().__init__(card, weights, unet)
+        self.autoencoder = autoencoder
+
+    def decode(self, z) -> np.ndarray:
+        return self.autoencoder.decode(z)
+
+
 def build_unet(card: dict) -> UNet:
     return UNet(num_tokens=len(card["tokens"]), **card["architecture"])
+
+
+def _load(folder: Path, build, required=None):
+    card = read_card(folder) if required is None else read_card(folder, required)
+    try:
+        net = build(card)
+    except (TypeError, ValueError, KeyError) as e:
+        raise ModelLoadError(f"{folder / 'model.json'}: architecture cannot be built ({e})") from None
+    return card, read_weights(folder, card, dict(net.named_shapes())), net
 
 
 def load_model(path: str | Path | None = None) -> ShapesModel:
     """Load a model folder (model.json + weights.npz); the shipped one by default.
     Any problem raises ModelLoadError naming the file and what is wrong."""
-    folder = Path(path) if path is not None else DEFAULT_MODEL
-    card = read_card(folder)
-    try:
-        unet = build_unet(card)
-    except (TypeError, ValueError, KeyError) as e:
-        raise ModelLoadError(f"{folder / 'model.json'}: architecture cannot be built ({e})") from None
-    weights = read_weights(folder, card, dict(unet.named_shapes()))
-    return ShapesModel(card, weights, unet)
+    return ShapesModel(*_load(Path(path) if path is not None else DEFAULT_MODEL, build_unet))
+
+
+def load_autoencoder(path: str | Path) -> AutoencoderModel:
+    return AutoencoderModel(*_load(Path(path), lambda card: Autoencoder(**card["architecture"]),
+                                   ("architecture", "scaling_factor", "weights")))
+
+
+def load_latent_model(path: str | Path | None = None) -> LatentModel:
+    """The latent U-Net and, from the folder its card names beside it, its autoencoder."""
+    folder = Path(path) if path is not None else DEFAULT_LATENT_MODEL
+    card, weights, unet = _load(folder, build_unet)
+    if "autoencoder" not in card:
+        raise ModelLoadError(f"{folder / 'model.json'}: missing field autoencoder (a latent model names its decoder)")
+    return LatentModel(card, weights, unet, load_autoencoder(folder.parent / card["autoencoder"]))

@@ -32,18 +32,20 @@ HEAD_DIM = 32
 
 
 class ResBlock(Module):
-    """h = conv(SiLU(GN(x))) + MLP(t_emb);  out = skip(x) + conv(SiLU(GN(h)))"""
+    """h = conv(SiLU(GN(x))) + MLP(t_emb);  out = skip(x) + conv(SiLU(GN(h)))
+    (tdim=None: no timestep, as in the autoencoder)"""
 
-    def __init__(self, cin, cout, tdim):
+    def __init__(self, cin, cout, tdim=None):
         super().__init__()
         self.norm1, self.conv1 = GroupNorm(GROUPS, cin), Conv2d(cin, cout, 3)
-        self.time = Linear(tdim, cout)
+        self.time = Linear(tdim, cout) if tdim else None
         self.norm2, self.conv2 = GroupNorm(GROUPS, cout), Conv2d(cout, cout, 3)
         self.skip = Conv2d(cin, cout, 1) if cin != cout else None
 
-    def __call__(self, x, temb):
+    def __call__(self, x, temb=None):
         h = self.conv1(silu(self.norm1(x)))
-        h = h + self.time(silu(temb))[:, :, None, None]
+        if self.time is not None:
+            h = h + self.time(silu(temb))[:, :, None, None]
         h = self.conv2(silu(self.norm2(h)))
         return (x if self.skip is None else self.skip(x)) + h
 
