@@ -24,6 +24,7 @@ METRICS = {  # level kind → the metrics its activity can measure
     "schedules": ("snr_error",),
     "unet": ("t_with_ssim",),
     "toy2d": ("chamfer",),
+    "latent": ("judge_confidence",),
     "sampling": ("judge_confidence", "ssim", "budget_steps", "guided"),
 }
 KINDS = tuple(METRICS)

@@ -38,6 +38,15 @@ def test_typed_words_in_either_language_become_model_words():
     assert tr.lang == "en" and tr.word("heart") == "heart"
 
 
+def test_prompts_are_shown_in_each_languages_own_order_and_gender():
+    tr = Catalogs("es")
+    assert [tr.phrase(p) for p in ("red star", "green heart", "purple ring", "red")] == \
+        ["estrella roja", "corazón verde", "anillo morado", "rojo"]
+    assert tr.to_model_words(tr.phrase("yellow star")) == ["star", "yellow"]  # what is shown can be typed back
+    tr.switch("en")
+    assert tr.phrase("red star") == "red star"
+
+
 class Recorder:
     def __init__(self, name, log, consume=False, opaque=True):
         self.name, self.log, self.consume, self.opaque = name, log, consume, opaque

@@ -191,3 +191,16 @@ def test_leaving_a_level_stops_its_sampling_worker(app):
     app.pop()
     assert scene.run.job.finished.wait(timeout=10)
     assert scene.run.job.error is None and len(scene.run.job.poll()) + len(scene.run.steps) < 1000
+
+
+def test_latent_level_measures_both_spaces_and_is_won_by_the_latent_drawing(app):
+    scene, won = play(app, "latent-diffusion")
+    press(app, scene.go)
+    assert app.run_until(lambda: scene.final_score is not None, timeout=300)
+    pixel, latent = scene.runs["pixel"], scene.runs["latent"]
+    assert pixel.complete and latent.complete and pixel.elapsed > 0 and latent.elapsed > 0
+    assert 0 < latent.peak_bytes < pixel.peak_bytes  # measured, not assumed
+    assert scene.message[0] == "latent.done"
+    press(app, scene.check)
+    assert scene.result[1] >= 1 and won["latent-diffusion"] == scene.result[1], scene.final_score
+    app.pop()

@@ -50,6 +50,17 @@ class Catalogs:
         """A model word ("star") as this language shows it ("estrella")."""
         return self(f"words.{model_word}").split("|")[0]
 
+    def phrase(self, prompt: str) -> str:
+        """A model prompt ("red star") as this language says it ("estrella roja"): word order
+        and the colour's gender come from the catalog's [grammar]."""
+        words = prompt.split()
+        if len(words) != 2:
+            return " ".join(self.word(w) for w in words)
+        color, shape = words
+        forms = self(f"words.{color}").split("|")
+        feminine = shape in self("grammar.feminine_shapes").split()
+        return self("grammar.phrase", color=forms[1 if feminine and len(forms) > 1 else 0], shape=self.word(shape))
+
     def to_model_words(self, text: str) -> list[str]:
         """The words of a typed prompt in the model's vocabulary; a word that is no form of
         any model word, in either language, stays as typed (the caller reports it)."""

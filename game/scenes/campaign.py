@@ -7,6 +7,7 @@ from game.levels import load_campaign
 from game.quiz import QuizError, checkpoint_bank, load_banks, load_chapters
 from game.scenes.activities import ForwardLevel, SchedulesLevel, UNetLevel, WalkJumpLevel
 from game.scenes.base import Scene
+from game.scenes.latent_level import LatentLevel
 from game.scenes.quiz import QuizScene
 from game.scenes.sampling_level import SamplingLevel
 from game.scenes.score_level import ScoreLevel
@@ -18,6 +19,7 @@ ACTIVITIES = {
     "unet": UNetLevel,
     "sampling": SamplingLevel,
     "toy2d": ScoreLevel,
+    "latent": LatentLevel,
 }
 
 

@@ -186,8 +186,7 @@ class SamplingLevel(LevelScene):
                  self.values["sampler"] if self.run is None else self.run.sampler.kind, self.values["guidance"])
 
     def shown_prompt(self) -> str:
-        tr = self.app.tr
-        return " ".join(tr.word(w) for w in self.prompt.split())
+        return self.app.tr.phrase(self.prompt)
 
 
 def heat(amap: np.ndarray) -> np.ndarray:

@@ -1,0 +1,143 @@
+"""Latent diffusion: the same prompt drawn in pixel space and in the autoencoder's latent
+space, one after the other, with the time and the memory of each measured live."""
+
+import numpy as np
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
+
+from game.run import SamplingRun
+from game.scenes.level import LevelScene
+from game.scenes.sampling_level import heat
+from game.widgets.image_view import draw_image
+from sim_core.samplers import make_sampler
+
+SIDES = ("pixel", "latent")
+
+
+class LatentLevel(LevelScene):
+    """Metric judge_confidence: the judge's confidence in the latent side's decoded image
+    (0 when it sees another prompt), once both sides have run."""
+
+    def __init__(self, app, level, on_stars=None):
+        super().__init__(app, level, on_stars)
+        self.prompt = level.target["prompt"]
+        steps = level.controls.get("steps", {})
+        self.steps = int(steps.get("start", 30))
+        self.steps_range = (int(steps.get("min", 10)), int(steps.get("max", 50)))
+        self.guidance = float(level.controls.get("guidance", 7.5))
+        self.runs = dict.fromkeys(SIDES)
+        self.pending = []  # the sides still to run, in order: never both at once, so each time is its own
+        self.decoded = None  # (step index, x̂₀ decoded from the latent side's latest step)
+        self.final_score = None
+        self.comparison = None  # {"faster": ×, "smaller": ×} once both sides have run
+
+    # controls -------------------------------------------------------------------------------
+    def build_controls(self):
+        tr, ui = self.app.tr, self.app.ui
+        self.steps_label = self.add(UILabel((30, 572, 260, 24), tr("lab.steps", steps=self.steps), ui))
+        self.slider = self.add(UIHorizontalSlider((30, 600, 260, 36), self.steps, self.steps_range, ui))
+        self.go = self.add(UIButton((310, 596, 300, 44), tr("latent.generate"), ui, object_id="#primary"))
+
+    def handle_activity_event(self, event):
+        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
+            self.steps = int(event.value)
+            self.steps_label.set_text(self.app.tr("lab.steps", steps=self.steps))
+        elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.go:
+            self.start()
+        else:
+            return False
+        return True
+
+    # running --------------------------------------------------------------------------------
+    def start(self):
+        if self.pending or any(run is not None and run.running for run in self.runs.values()):
+            return
+        for side in SIDES:
+            model, error = self.app.try_model(latent=side == "latent")
+            if error:
+                self.message = error
+                return
+        self.runs, self.pending, self.decoded = dict.fromkeys(SIDES), list(SIDES), None
+        self.final_score = self.comparison = None
+        self.result, self.message = None, ("sampling.running", {})
+        self.start_next()
+
+    def start_next(self):
+        side = self.pending.pop(0)
+        model, _ = self.app.try_model(latent=side == "latent")
+        rng = np.random.default_rng(self.level.target["seed"])
+        x_T = rng.standard_normal((1, *model.sample_shape), dtype=np.float32)
+        sampler = make_sampler("ddim", model.schedule, self.steps)
+        self.runs[side] = SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng,
+                                      measure_memory=True)
+
+    def demo(self):
+        self.start()
+        return lambda: self.final_score is not None
+
+    def workers(self):
+        return list(self.runs.values())
+
+    def update(self, dt):
+        runs = [run for run in self.runs.values() if run is not None]
+        for run in runs:
+            run.poll()
+        error = next((run.error for run in runs if run.error is not None), None)
+        if error is not None:
+            self.pending, self.message = [], ("lab.failed", {"reason": str(error)})
+        elif self.pending and not any(run.running for run in runs):
+            self.start_next()
+        latent = self.runs["latent"]
+        if latent is not None and latent.steps and (self.decoded is None or self.decoded[0] != len(latent.steps)):
+            self.decoded = (len(latent.steps), self.app.latent_model.decode(latent.steps[-1].pred_original_sample))
+        if latent is not None and latent.complete and self.final_score is None:
+            image = self.app.latent_model.decode(latent.final)
+            verdict = self.app.judge(image)[0]
+            self.final_score = verdict.confidence if verdict.agrees_with(self.prompt) else 0.0
+            pixel = self.runs["pixel"]
+            self.comparison = {"faster": pixel.elapsed / max(latent.elapsed, 1e-9),
+                               "smaller": pixel.peak_bytes / max(latent.peak_bytes, 1)}
+            self.message = ("latent.done", self.comparison)
+
+    def score(self):
+        if self.final_score is None:
+            self.message, self.result = ("sampling.run_first", {}), None
+            return None
+        return self.final_score
+
+    # drawing --------------------------------------------------------------------------------
+    def draw_activity(self, surface, rect):
+        theme, tr = self.app.theme, self.app.tr
+        theme.text(surface, tr("sampling.prompt", prompt=tr.phrase(self.prompt)),
+                   (rect.x, rect.y), role="heading", colour="accent")
+        for i, side in enumerate(SIDES):
+            self.draw_side(surface, side, pygame.Rect(rect.x + i * 400, rect.y + 40, 380, 420))
+        if self.comparison is not None:  # stays on screen after Check replaces the message
+            theme.text(surface, tr("latent.done", **self.comparison), (rect.x, rect.y + 466), role="small",
+                       colour="accent2", width=780)
+
+    def draw_side(self, surface, side, box):
+        theme, tr = self.app.theme, self.app.tr
+        pygame.draw.rect(surface, theme.colour("panel"), box, border_radius=8)
+        theme.text(surface, tr(f"latent.{side}_title"), (box.x + 14, box.y + 10), role="heading", bold=True)
+        theme.text(surface, tr(f"latent.{side}_numbers"), (box.x + 14, box.y + 40), role="small", colour="muted")
+        run = self.runs[side]
+        last = run.steps[-1] if run is not None and run.steps else None
+        image_box = pygame.Rect(box.x + 14, box.y + 74, 170, 170)
+        if side == "pixel":
+            draw_image(surface, theme, None if last is None else last.pred_original_sample[0], image_box, tr("sampling.x0"))
+        else:
+            draw_image(surface, theme, None if self.decoded is None else self.decoded[1][0], image_box, tr("latent.decoded"))
+            for c in range(4):  # the latent itself: its 4 channels of 8×8
+                tile = pygame.Rect(box.x + 200 + (c % 2) * 84, box.y + 74 + (c // 2) * 84, 76, 76)
+                draw_image(surface, theme, None if last is None else heat(last.prev_sample[0, c]), tile)
+            theme.text(surface, tr("latent.channels"), (box.x + 200, box.y + 250), role="small", colour="muted", width=170)
+        if run is None:
+            return
+        lines = [tr("latent.progress", i=len(run.steps), n=run.total), tr("latent.seconds", seconds=run.elapsed)]
+        if run.peak_bytes is not None:
+            lines.append(tr("latent.memory", megabytes=run.peak_bytes / 2**20))
+        y = box.y + 300
+        for line in lines:
+            y = theme.text(surface, line, (box.x + 14, y), colour="accent" if run.complete else "text").bottom + 6
