@@ -123,14 +123,7 @@ SOLUTIONS = {
 TYPED = {"prompts": "triángulo morado"}
 
 
-# Shapes the shipped model cannot yet draw reliably (a star, a triangle): see the model card.
-UNDERTRAINED = pytest.mark.xfail(reason="shipped model does not yet draw this shape reliably", strict=False)
-
-
-@pytest.mark.parametrize("level_id", [
-    pytest.param(level_id, marks=UNDERTRAINED) if level_id in ("fast-samplers", "prompts") else level_id
-    for level_id in SOLUTIONS
-])
+@pytest.mark.parametrize("level_id", SOLUTIONS)
 def test_sampling_levels_are_winnable_with_the_shipped_model(app, level_id):
     scene, won = play(app, level_id)
     scene.values.update(SOLUTIONS[level_id])
