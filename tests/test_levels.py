@@ -137,6 +137,14 @@ def test_sampling_levels_are_winnable_with_the_shipped_model(app, level_id):
     app.pop()
 
 
+def test_the_prompt_level_refuses_the_empty_prompt(app):
+    scene, won = play(app, "prompts")
+    scene.prompt_entry.set_text("  ")
+    press(app, scene.go)
+    assert scene.run is None and scene.message == ("sampling.write_prompt", {})
+    app.pop()
+
+
 def test_every_campaign_kind_is_playable():
     from game.levels import KINDS
     from game.scenes.campaign import ACTIVITIES

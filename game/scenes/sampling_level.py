@@ -87,6 +87,8 @@ class SamplingLevel(LevelScene):
             return
         if self.prompt_entry is not None:
             prompt, problem = read_prompt(self.app.tr, self.prompt_entry.get_text(), model)
+            if not problem and not prompt:  # the null prompt would let the unguided model play
+                problem = ("sampling.write_prompt", {})
             if problem:
                 self.message = problem
                 return
@@ -106,8 +108,10 @@ class SamplingLevel(LevelScene):
         self.final_score, self.result, self.message = None, None, ("sampling.running", {})
 
     def demo(self):
+        if self.prompt_entry is not None and not self.prompt_entry.get_text().strip():
+            self.prompt_entry.set_text(self.app.tr.phrase(self.level.target["prompt"]))  # the answer, typed
         self.start()
-        return lambda: self.final_score is not None
+        return None if self.run is None else (lambda: self.final_score is not None)
 
     def workers(self):
         return [self.run]
@@ -179,7 +183,7 @@ class SamplingLevel(LevelScene):
             for i, (word, amap) in enumerate(maps.items()):
                 box = pygame.Rect(rect.x + 500 + i * 120, rect.y + 10, 110, 110)
                 draw_image(surface, theme, heat(amap), box, tr("sampling.attends", word=tr.word(word)))
-            theme.text(surface, tr("sampling.attention_at", t=t), (rect.x + 500, rect.y + 180), role="small", colour="muted", width=240)
+            theme.text(surface, tr("sampling.attention_at", t=t), (rect.x + 500, rect.y + 168), role="small", colour="muted", width=330)
         elif self.prompt_entry is None:
             theme.text(surface, tr("sampling.prompt", prompt=self.shown_prompt()), (rect.x + 500, rect.y + 20), role="heading", colour="accent")
         draw_run(surface, self.app, self.run, pygame.Rect(rect.x, rect.y + 300, 730, 150),
