@@ -202,7 +202,6 @@ class LabScene(Scene):
         colour = "bad" if key.startswith(("error", "lab.unknown", "lab.bad", "lab.export_failed", "lab.failed")) else "text"
         theme.text(surface, tr(key, **values), (400, 640), colour=colour, width=800)
         if self.verdict is not None:
-            text = tr("lab.judge", color=tr.word(self.verdict.color), shape=tr.word(self.verdict.shape),
-                      confidence=self.verdict.confidence) \
+            text = tr("lab.judge", what=tr.phrase(self.verdict.prompt), confidence=self.verdict.confidence) \
                 if self.verdict.sure else tr("lab.judge_unsure")
             theme.text(surface, text, (400, 670), colour="good" if self.verdict.sure else "accent")
