@@ -81,8 +81,7 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     assert kept["bank"] == bank.id and kept["right"] == 2 and kept["score"] == quiz.score
     menu = QuizMenuScene(app)
     app.push(menu)
-    label = next(b.text for b, bk in menu.buttons.items() if bk.id == bank.id)
-    assert f"(best: 2/{len(bank.questions)}, {quiz.score} points)" in label
+    assert menu.best_text(bank) == f"Your best round: 2/{len(bank.questions)} right, {quiz.score} points"
     pygame.quit()
 
 

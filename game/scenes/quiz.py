@@ -18,6 +18,9 @@ from game.worker import Job
 KEYS = {pygame.K_1: 0, pygame.K_2: 1, pygame.K_3: 2, pygame.K_4: 3, pygame.K_a: 0, pygame.K_b: 1, pygame.K_c: 2, pygame.K_d: 3}
 
 
+ROW = 100  # a bank's button and, under it, its best round
+
+
 class QuizMenuScene(Scene):
     """Choose a bank."""
 
@@ -31,10 +34,12 @@ class QuizMenuScene(Scene):
         self.buttons = {}
         for i, bank in enumerate(self.banks):
             label = tr("quiz.bank", title=bank.title[tr.lang], n=len(bank.questions))
-            best = self.app.best_quiz(bank.id)
-            if best is not None:
-                label += "  " + tr("quiz.best", right=best["right"], n=best["questions"], score=best["score"])
-            self.buttons[self.add(UIButton((200, 140 + i * 80, 880, 64), label, ui, object_id="#menu"))] = bank
+            self.buttons[self.add(UIButton((200, 140 + i * ROW, 880, 64), label, ui, object_id="#menu"))] = bank
+
+    def best_text(self, bank) -> str | None:
+        """The player's best round on this bank, from the profile."""
+        best = self.app.best_quiz(bank.id)
+        return None if best is None else self.app.tr("quiz.best", right=best["right"], n=best["questions"], score=best["score"])
 
     def handle_event(self, event):
         if self.handle_navigation(event):
@@ -50,7 +55,11 @@ class QuizMenuScene(Scene):
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         theme.text(surface, tr("quiz.title"), (200, 70), role="subtitle", bold=True)
-        y = 160 + len(self.banks) * 80
+        for i, bank in enumerate(self.banks):
+            best = self.best_text(bank)
+            if best:
+                theme.text(surface, best, (210, 140 + i * ROW + 70), role="small", colour="accent2")
+        y = 160 + len(self.banks) * ROW
         for message in self.errors:
             y = theme.text(surface, message, (200, y), role="small", colour="bad", width=880).bottom + 4
 
