@@ -1,5 +1,6 @@
 """One reverse-process run on a worker thread, and what scenes show of it."""
 
+import contextlib
 import time
 import tracemalloc
 
@@ -22,6 +23,24 @@ class WithoutSkips:
         return self.model(x, t, cond, use_skips=False)
 
 
+class PeakMemory:
+    """`with PeakMemory() as m:` then m.bytes: the most memory (tracemalloc) the block held
+    at once beyond what was held when it began."""
+
+    def __enter__(self):
+        self.own_tracing = not tracemalloc.is_tracing()  # someone else's tracing (a soak test) goes on
+        if self.own_tracing:
+            tracemalloc.start()
+        tracemalloc.reset_peak()
+        self.base, self.bytes = tracemalloc.get_traced_memory()[0], None
+        return self
+
+    def __exit__(self, *exc):
+        self.bytes = tracemalloc.get_traced_memory()[1] - self.base
+        if self.own_tracing:
+            tracemalloc.stop()
+
+
 class SamplingRun:
     """Sample from x_start at sampler.timesteps[start_index] down to x_0 on a worker; the
     render thread calls poll() each frame and reads `steps` (SampleStep records)."""
@@ -35,23 +54,14 @@ class SamplingRun:
         denoiser = model if use_skips else WithoutSkips(model)
 
         def work(report, cancelled):
-            tracing = tracemalloc.is_tracing()
-            if measure_memory and not tracing:
-                tracemalloc.start()
-            try:
-                if measure_memory:
-                    tracemalloc.reset_peak()
-                    base = tracemalloc.get_traced_memory()[0]
+            with PeakMemory() if measure_memory else contextlib.nullcontext() as memory:
                 for step in sample_progressive(denoiser, x_start, model.schedule, sampler=sampler, guidance=guidance,
                                                cond=cond, rng=rng, start_index=start_index):
                     report(step)
                     if cancelled():
                         return
-                if measure_memory:
-                    self.peak_bytes = tracemalloc.get_traced_memory()[1] - base
-            finally:
-                if measure_memory and not tracing:
-                    tracemalloc.stop()
+            if measure_memory:
+                self.peak_bytes = memory.bytes
 
         self.total = len(sampler.timesteps) - start_index
         self.job = Job(work)

@@ -27,6 +27,7 @@ from sim_core.model.weights import read_card
 from sim_core.sampling import sample
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import Vocabulary, render_batch
+from training.export import load_into
 from training.unet_torch import UNet as TorchUNet
 
 GUIDANCE = (1.0, 3.0, 7.5, 15.0)
@@ -38,9 +39,8 @@ class TorchDenoiser:
 
     def __init__(self, folder: Path):
         self.card = read_card(folder)
-        self.net = TorchUNet(num_tokens=len(self.card["tokens"]), **self.card["architecture"]).eval()
-        with np.load(folder / self.card["weights"]["file"]) as npz:
-            self.net.load_state_dict({k: torch.from_numpy(npz[k]) for k in npz.files})
+        self.net = load_into(TorchUNet(num_tokens=len(self.card["tokens"]), **self.card["architecture"]), folder,
+                             self.card).eval()
         self.tokens = self.card["tokens"]
         vocab = self.card["vocabulary"]
         self.vocabulary = Vocabulary(tuple(vocab["colors"]), tuple(vocab["shapes"]))

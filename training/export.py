@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from sim_core.model.text import token_list
-from sim_core.model.weights import FORMAT, FORMAT_VERSION, sha256_of
+from sim_core.model.weights import FORMAT, FORMAT_VERSION, read_weights, sha256_of
 from sim_core.worlds.shapes import VOCABULARY
 
 
@@ -26,6 +26,14 @@ def write_model_folder(dest: Path, card: dict, state_dict: dict) -> dict:
             "weights": {"file": weights.name, "sha256": sha256_of(weights)}}
     (dest / "model.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return card
+
+
+def load_into(net: torch.nn.Module, folder: Path, card: dict) -> torch.nn.Module:
+    """The way back: a model folder's weights.npz into its torch twin, checked as the game
+    checks them (sha256, names, shapes, finiteness)."""
+    weights = read_weights(folder, card, {k: tuple(v.shape) for k, v in net.state_dict().items()})
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+    return net
 
 
 def export_unet(run: Path, dest: Path) -> dict:

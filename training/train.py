@@ -18,8 +18,10 @@ import torch
 from tqdm import tqdm
 
 from sim_core.model.text import token_list, tokenize
+from sim_core.model.weights import read_card
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import VOCABULARY, render_batch
+from training.export import load_into
 from training.unet_torch import Autoencoder, UNet
 
 # ---- configuration (nanoGPT style: the defaults are the shipped run) -------------------
@@ -54,10 +56,8 @@ CONFIGS = {"shapes32": CONFIG, "latent8": LATENT_CONFIG}
 
 def load_encoder(folder: Path):
     """The exported autoencoder's encoder in torch, and its scaling factor."""
-    card = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    net = Autoencoder(**card["architecture"])
-    with np.load(folder / card["weights"]["file"]) as npz:
-        net.load_state_dict({k: torch.from_numpy(npz[k]) for k in npz.files})
+    card = read_card(folder, ("architecture", "scaling_factor", "weights"))
+    net = load_into(Autoencoder(**card["architecture"]), folder, card)
     return net.encoder.eval(), float(card["scaling_factor"])
 
 
@@ -121,11 +121,8 @@ def main(argv=None):
         history = ckpt.get("history", [])
         print(f"resuming {ckpt_path} at step {step}")
     elif args.init_from:
-        card = json.loads((args.init_from / "model.json").read_text(encoding="utf-8"))
-        with np.load(args.init_from / card["weights"]["file"]) as npz:
-            weights = {k: torch.from_numpy(npz[k]) for k in npz.files}
-        model.load_state_dict(weights)
-        ema.load_state_dict(weights)
+        card = read_card(args.init_from)
+        ema.load_state_dict(load_into(model, args.init_from, card).state_dict())
         step, seconds = card["training"]["steps"], float(card["training"]["seconds"])
         history = list(card["training"].get("history", []))
         print(f"starting from {args.init_from} (step {step})")

@@ -83,7 +83,7 @@ class QuizScene(Scene):
         self.picture_images = None
         n = 0 if self.finished else len(self.question.choices)
         named_pictures = spec is not None and spec["kind"] == "guidance"  # choices that name pictures A–D keep their order
-        self.order = list(range(n)) if named_pictures else [int(i) for i in self.shuffle.permutation(n)]
+        self.order = list(range(n)) if named_pictures else self.shuffle.permutation(n).tolist()
 
     @property
     def question(self):

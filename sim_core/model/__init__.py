@@ -17,7 +17,7 @@ from sim_core._checks import check_images, check_timesteps
 from sim_core.model.autoencoder import Autoencoder
 from sim_core.model.text import tokenize
 from sim_core.model.unet import UNet
-from sim_core.model.weights import ModelLoadError, read_card, read_weights
+from sim_core.model.weights import UNET_CARD_FIELDS, ModelLoadError, read_card, read_weights
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import Vocabulary
 
@@ -103,8 +103,8 @@ def build_unet(card: dict) -> UNet:
     return UNet(num_tokens=len(card["tokens"]), **card["architecture"])
 
 
-def _load(folder: Path, build, required=None):
-    card = read_card(folder) if required is None else read_card(folder, required)
+def _load(folder: Path, build, required=UNET_CARD_FIELDS):
+    card = read_card(folder, required)
     try:
         net = build(card)
     except (TypeError, ValueError, KeyError) as e:
