@@ -41,3 +41,7 @@ import numba  # noqa: E402  (must follow the cache setup above)
 # Every kernel: compiled once per machine (cache), releases the GIL so the game's render
 # thread keeps drawing, and no fastmath (it breaks the ±inf logic of the samplers).
 kernel = numba.njit(cache=True, nogil=True)
+# The U-Net's layer kernels, for LLVM to vectorise: numpy's error model (x/0 gives inf, as in
+# numpy) drops the ZeroDivisionError check that keeps divisions scalar, and "reassoc" lets
+# sums be reordered and multiply-adds fused, without the no-NaN/no-inf assumptions that make full fastmath unsafe.
+layer_kernel = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})

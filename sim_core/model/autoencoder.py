@@ -11,7 +11,7 @@ keeps the latents bounded, and the scaling factor is measured at export.
 
 import numpy as np
 
-from sim_core.model.layers import Conv2d, GroupNorm, Module, silu, upsample_nearest
+from sim_core.model.layers import Conv2d, GroupNorm, Module, upsample_nearest
 from sim_core.model.unet import GROUPS, ResBlock
 
 
@@ -31,7 +31,7 @@ class Encoder(Module):
             h = res(h)
             if i < len(self.downsample):
                 h = self.downsample[i](h)
-        return self.conv_out(silu(self.norm_out(h)))
+        return self.conv_out(self.norm_out(h, silu=True))
 
 
 class Decoder(Module):
@@ -50,7 +50,7 @@ class Decoder(Module):
             h = res(h)
             if i < len(self.upsample):
                 h = self.upsample[i](upsample_nearest(h))
-        return self.conv_out(silu(self.norm_out(h)))
+        return self.conv_out(self.norm_out(h, silu=True))
 
 
 class Autoencoder(Module):

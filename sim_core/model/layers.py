@@ -10,7 +10,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from sim_core._numba import kernel
+from sim_core._numba import layer_kernel
 
 
 class Module:
@@ -57,7 +57,7 @@ class Linear(Module):
         return x @ self.weight.T + self.bias
 
 
-@kernel
+@layer_kernel
 def _im2col_kernel(x, k, stride, pad, cols):  # pragma: no cover  (compiled)
     """cols[n, (c·k + di)·k + dj, i·W_out + j] = x[n, c, i·stride + di − pad, j·stride + dj − pad]
     (0 outside the image): one column per output pixel, so kernels @ cols is already NCHW."""
@@ -66,17 +66,40 @@ def _im2col_kernel(x, k, stride, pad, cols):  # pragma: no cover  (compiled)
     h_out = (h + 2 * pad - k) // stride + 1
     for n in range(n_img):
         for c in range(channels):
+            src = x[n, c]
+            flat = src.reshape(h * w)
             for di in range(k):
                 for dj in range(k):
-                    row = (c * k + di) * k + dj
-                    for i in range(h_out):
-                        y = i * stride + di - pad
-                        for j in range(w_out):
-                            xx = j * stride + dj - pad
-                            if 0 <= y < h and 0 <= xx < w:
-                                cols[n, row, i * w_out + j] = x[n, c, y, xx]
-                            else:
-                                cols[n, row, i * w_out + j] = 0.0
+                    dst = cols[n, (c * k + di) * k + dj]
+                    if stride == 1:
+                        _shifted_plane(flat, (di - pad) * w + dj - pad, dj - pad, w, dst)
+                    else:
+                        for i in range(h_out):
+                            for j in range(w_out):
+                                y, xx = i * stride + di - pad, j * stride + dj - pad
+                                inside = 0 <= y < h and 0 <= xx < w
+                                dst[i * w_out + j] = src[y, xx] if inside else 0.0
+
+
+@layer_kernel
+def _shifted_plane(flat, offset, col_shift, w, dst):  # pragma: no cover  (compiled)
+    """dst[q] = flat[q + offset] as one long vectorised copy (a stride-1 im2col row is the
+    plane shifted by a constant), then zero what fell outside: rows above or below, and the
+    columns that wrapped around from the neighbouring row."""
+    size = len(flat)
+    lo, hi = max(0, -offset), min(size, size - offset)
+    inside, source = dst[lo:hi], flat[lo + offset:hi + offset]
+    for q in range(hi - lo):  # indices from 0: no negative-index wraparound, so it vectorises
+        inside[q] = source[q]
+    for q in range(lo):
+        dst[q] = 0.0
+    for q in range(hi, size):
+        dst[q] = 0.0
+    for i in range(size // w):
+        for j in range(-col_shift):  # left edge: x column j + col_shift < 0
+            dst[i * w + j] = 0.0
+        for j in range(w - col_shift, w):  # right edge: x column ≥ w
+            dst[i * w + j] = 0.0
 
 
 def im2col(x, k: int, stride: int):
@@ -122,9 +145,64 @@ def conv2d_reference(x, weight, bias, stride=1):
     return out.transpose(0, 2, 1).reshape(n, -1, ho, wo)
 
 
+@layer_kernel
+def _sigmoid(x):  # pragma: no cover  (compiled)
+    """σ(x) = ½ + ½·tanh(x/2), tanh as Eigen's rational approximation (max error a few ulp
+    in float32): only multiplies, adds and one divide, so the loops that call it vectorise
+    (numba's own exp is a scalar libm call per element)."""
+    t = np.float32(0.5) * x
+    t = np.float32(-9.0) if t < np.float32(-9.0) else (np.float32(9.0) if t > np.float32(9.0) else t)
+    t2 = t * t
+    p = np.float32(-2.76076847742355e-16)
+    p = p * t2 + np.float32(2.00018790482477e-13)
+    p = p * t2 + np.float32(-8.60467152213735e-11)
+    p = p * t2 + np.float32(5.12229709037114e-08)
+    p = p * t2 + np.float32(1.48572235717979e-05)
+    p = p * t2 + np.float32(6.37261928875436e-04)
+    p = p * t2 + np.float32(4.89352455891786e-03)
+    q = np.float32(1.19825839466702e-06)
+    q = q * t2 + np.float32(1.18534705686654e-04)
+    q = q * t2 + np.float32(2.26843463243900e-03)
+    q = q * t2 + np.float32(4.89352518554385e-03)
+    return np.float32(0.5) + np.float32(0.5) * (t * p / q)
+
+
+@layer_kernel
+def _group_norm_kernel(x, groups, eps, weight, bias, then_silu, out):  # pragma: no cover  (compiled)
+    """out[n, c] = γ_c·(x[n, c] − μ)/√(σ² + ε) + β_c, μ and σ² over the group of c in image n
+    (two passes, float64 sums); then SiLU(y) = y·σ(y) when asked, in the same pass."""
+    n_img, channels, size = x.shape
+    per = channels // groups
+    count = per * size
+    for n in range(n_img):
+        for g in range(groups):
+            total = 0.0
+            for c in range(g * per, (g + 1) * per):
+                for p in range(size):
+                    total += x[n, c, p]
+            mean = total / count
+            total = 0.0
+            for c in range(g * per, (g + 1) * per):
+                for p in range(size):
+                    d = x[n, c, p] - mean
+                    total += d * d
+            rstd = 1.0 / np.sqrt(total / count + eps)
+            for c in range(g * per, (g + 1) * per):
+                scale = np.float32(weight[c] * rstd)
+                shift = np.float32(bias[c] - mean * weight[c] * rstd)
+                row = out[n, c]
+                if then_silu:
+                    for p in range(size):
+                        y = x[n, c, p] * scale + shift
+                        row[p] = y * _sigmoid(y)
+                else:
+                    for p in range(size):
+                        row[p] = x[n, c, p] * scale + shift
+
+
 class GroupNorm(Module):
     """Normalise each group of channels over (channels, H, W) to mean 0, variance 1, then
-    scale and shift per channel (Wu & He 2018)."""
+    scale and shift per channel (Wu & He 2018). silu=True applies SiLU in the same pass."""
 
     def __init__(self, groups: int, channels: int, eps: float = 1e-5):
         super().__init__()
@@ -132,13 +210,13 @@ class GroupNorm(Module):
         self.param("weight", channels)
         self.param("bias", channels)
 
-    def __call__(self, x):
-        n, c, h, w = x.shape
-        g = x.reshape(n, self.groups, -1)
-        mean = g.mean(axis=2, keepdims=True)
-        var = g.var(axis=2, keepdims=True)
-        g = (g - mean) / np.sqrt(var + self.eps)
-        return g.reshape(n, c, h, w) * self.weight[:, None, None] + self.bias[:, None, None]
+    def __call__(self, x, silu: bool = False):
+        n, c = x.shape[:2]
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        out = np.empty_like(x)
+        _group_norm_kernel(x.reshape(n, c, -1), self.groups, self.eps, self.weight, self.bias, silu,
+                           out.reshape(n, c, -1))
+        return out
 
 
 class LayerNorm(Module):

@@ -43,10 +43,10 @@ class ResBlock(Module):
         self.skip = Conv2d(cin, cout, 1) if cin != cout else None
 
     def __call__(self, x, temb=None):
-        h = self.conv1(silu(self.norm1(x)))
+        h = self.conv1(self.norm1(x, silu=True))
         if self.time is not None:
             h = h + self.time(silu(temb))[:, :, None, None]
-        h = self.conv2(silu(self.norm2(h)))
+        h = self.conv2(self.norm2(h, silu=True))
         return (x if self.skip is None else self.skip(x)) + h
 
 
@@ -176,4 +176,4 @@ class UNet(Module):
                 h = upsample_nearest(h)
             h = level(np.concatenate([h, skips.pop()], axis=1), temb, context, capture, f"up.{j}")
             keep(f"up.{j}", h)
-        return self.conv_out(silu(self.norm_out(h)))
+        return self.conv_out(self.norm_out(h, silu=True))
