@@ -7,7 +7,7 @@
     torch + diffusers' scheduler; (c) q_sample on a batch, numba vs plain numpy;
 (d) the U-Net's achieved GFLOP/s against this machine's float32 matmul peak;
 (e) start-up: time to the first frame of the game with a warm and a cold numba cache.
-Times are medians of repeated runs; ratios compare runs made minutes apart at most.
+Times are medians of repeated runs, ours and theirs in alternating blocks.
 """
 
 import os
@@ -24,21 +24,32 @@ import numpy as np
 RESULTS = Path(__file__).with_name("results.md")
 
 
-def median_time(fn, repeat=7, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
-def matmul_peak(n=1024, repeat=5) -> float:
-    """GFLOP/s of numpy's float32 matrix product (BLAS) on n×n matrices."""
+def side_by_side(ours, theirs, repeat=7, warmup=1, rounds=3):
+    """Medians of `ours` and `theirs` timed in alternating blocks of `repeat` runs, so drift on
+    this shared machine reaches both sides alike. Blocks, not single runs: each side's thread
+    pool spins for a while after a call and would slow the other one down."""
+    times = ([], [])
+    for _ in range(rounds):
+        for fn, out in zip((ours, theirs), times):
+            for _ in range(warmup):
+                fn()
+            out.extend(timed(fn) for _ in range(repeat))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def matmul_peak(n=1024, repeat=9) -> float:
+    """GFLOP/s of numpy's float32 matrix product (BLAS) on n×n matrices: the best of
+    `repeat` runs, a peak (so the U-Net's share of it is not flattered by a slow run)."""
     a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
-    return 2 * n**3 / median_time(lambda: a @ a, repeat) / 1e9
+    a @ a
+    best = min(timed(lambda: a @ a) for _ in range(repeat))
+    return 2 * n**3 / best / 1e9
 
 
 def unet_flops(model, x, t, cond) -> float:
@@ -95,7 +106,10 @@ def frame_times_while_sampling(steps=50) -> np.ndarray:
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     from game.app import App
     from game.scenes.lab import LabScene
+    from game.scenes.warmup import WARMUPS
 
+    for warm in WARMUPS:  # as the game does at launch, behind its progress bar
+        warm()
     app = App(lang="en")
     lab = LabScene(app, steps=steps)
     app.push(lab)
@@ -132,10 +146,10 @@ def main():
     for batch in (1, 2):
         x = rng.standard_normal((batch, 3, 32, 32), dtype=np.float32)
         c = np.repeat(cond, batch, axis=0)
-        ours = median_time(lambda x=x, c=c: model(x, 500, c))
-        theirs = median_time(lambda x=x, c=c: twin(x, 500, c))
+        ours, theirs = side_by_side(lambda x=x, c=c: model(x, 500, c), lambda x=x, c=c: twin(x, 500, c), repeat=11)
         flops = unet_flops(model, x, 500, c)
-        rows.append((f"U-Net, batch {batch}", ours, theirs, f"{flops / ours / 1e9:.1f} GFLOP/s ours, {flops / theirs / 1e9:.1f} torch; {flops / 1e9:.2f} GFLOP per call"))
+        rows.append((f"U-Net, batch {batch}", ours, theirs, f"{flops / ours / 1e9:.1f} GFLOP/s ours = {flops / ours / 1e9 / peak:.0%} of peak, "
+                     f"{flops / theirs / 1e9:.1f} torch; {flops / 1e9:.2f} GFLOP per call"))
 
     # (b) whole samples
     x_T = rng.standard_normal((1, 3, 32, 32), dtype=np.float32)
@@ -155,7 +169,7 @@ def main():
                 eps = e[:1] + 7.5 * (e[1:] - e[:1])
                 x = sched.step(eps, t, x).prev_sample
 
-    rows.append(("DDIM 50 steps, guidance 7.5 (100 evaluations)", median_time(ours_ddim, 3), median_time(torch_ddim, 3), ""))
+    rows.append(("DDIM 50 steps, guidance 7.5 (100 evaluations)", *side_by_side(ours_ddim, torch_ddim, 1), ""))
 
     def ours_ddpm():
         sample(model, x_T, s, sampler="ddpm", steps=1000, guidance=1.0, cond=cond, rng=np.random.default_rng(0))
@@ -170,15 +184,16 @@ def main():
             for t in sched.timesteps:
                 x = sched.step(twin.net(x, t.reshape(1), context=ctx), t, x, generator=gen).prev_sample
 
-    rows.append(("DDPM 1000 steps, no guidance", median_time(ours_ddpm, 1, 0), median_time(torch_ddpm, 1, 0), ""))
+    rows.append(("DDPM 1000 steps, no guidance", *side_by_side(ours_ddpm, torch_ddpm, 1, 0, rounds=1), ""))
 
     # (c) q_sample
     xb = rng.standard_normal((256, 3, 32, 32), dtype=np.float32)
     nb = rng.standard_normal(xb.shape, dtype=np.float32)
     tb = rng.integers(0, 1000, 256)
     a, b = s.sqrt_alphas_cumprod[tb], s.noise_scale[tb]
-    rows.append(("q_sample, batch 256 (numba vs numpy)", median_time(lambda: q_sample(xb, tb, nb, s), 20),
-                 median_time(lambda: scaled_sum_reference(a, xb, b, nb), 20), "right column: plain numpy"))
+    rows.append(("q_sample, batch 256 (numba vs numpy)",
+                 *side_by_side(lambda: q_sample(xb, tb, nb, s), lambda: scaled_sum_reference(a, xb, b, nb), 7),
+                 "right column: plain numpy"))
 
     # frame time of the game while sampling
     gaps = frame_times_while_sampling()

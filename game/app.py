@@ -1,11 +1,13 @@
 """The application: window, main loop, scene stack, widgets manager, strings and assets."""
 
 import logging
+import os
 import time
 
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UITextEntryLine
+from threadpoolctl import threadpool_limits
 
 from game.i18n import Catalogs
 from game.profile import ProfileStore
@@ -16,6 +18,9 @@ WINDOW = (1280, 720)
 
 class App:
     def __init__(self, lang: str | None = None, fullscreen: bool = False, size=WINDOW):
+        # BLAS on every core starves the render thread while a sample runs (frames of 20+ ms
+        # on 2 cores); the game leaves it one.
+        threadpool_limits(max(1, (os.cpu_count() or 2) - 1), user_api="blas")
         pygame.init()
         pygame.display.set_caption("Diffusion Quest · Misión Difusión")
         self.profile_store = ProfileStore()

@@ -14,6 +14,14 @@ def _conv():
     im2col(np.zeros((1, 3, 8, 8), np.float32), 3, 1)
 
 
+def _norm():
+    from sim_core.model.layers import GroupNorm
+
+    norm = GroupNorm(1, 1)
+    norm.weight, norm.bias = np.ones(1, np.float32), np.zeros(1, np.float32)
+    norm(np.zeros((1, 1, 2, 2), np.float32), silu=True)
+
+
 def _forward():
     from sim_core.forward import scaled_sum
 
@@ -28,7 +36,7 @@ def _toy():
     ToyDenoiser(make_schedule("linear", 10), np.zeros((4, 2), np.float32), hidden=4).train(1, batch=2)
 
 
-WARMUPS = (_conv, _forward, _toy)
+WARMUPS = (_conv, _norm, _forward, _toy)
 
 
 class WarmupScene(Scene):
