@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sim_core.model.layers import Conv2d, conv2d_reference
+from sim_core.model.layers import Conv2d, GroupNorm, conv2d_reference
 
 
 @pytest.mark.parametrize("k, stride, shape", [(3, 1, (2, 5, 9, 7)), (3, 2, (1, 4, 16, 16)), (1, 1, (3, 6, 8, 8)), (3, 2, (2, 3, 7, 9))])
@@ -18,3 +18,19 @@ def test_conv2d_kernel_matches_reference_and_torch(k, stride, shape):
                         stride=stride, padding=k // 2).numpy()
     np.testing.assert_allclose(ours, expected, atol=1e-5)
     np.testing.assert_allclose(conv2d_reference(x, conv.weight, conv.bias, stride), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("silu", [False, True])
+def test_group_norm_kernel_matches_torch(silu):
+    """The fused kernel (one pass for the statistics, one to write) against torch's
+    GroupNorm and SiLU, on channels far from zero mean and values past the clamp."""
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((2, 12, 5, 7)) * 8 + 3).astype(np.float32)
+    norm = GroupNorm(4, 12)
+    norm.weight = rng.standard_normal(12).astype(np.float32) * 8
+    norm.bias = rng.standard_normal(12).astype(np.float32)
+    expected = F.group_norm(torch.from_numpy(x), 4, torch.from_numpy(norm.weight), torch.from_numpy(norm.bias))
+    assert expected.min() < -18 and expected.max() > 18  # past the sigmoid's clamp at |x| = 18
+    if silu:
+        expected = F.silu(expected)
+    np.testing.assert_allclose(norm(x, silu=silu), expected.numpy(), atol=1e-5, rtol=1e-5)
