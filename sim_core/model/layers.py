@@ -58,69 +58,88 @@ class Linear(Module):
 
 
 @layer_kernel
-def _im2col_kernel(x, k, stride, pad, cols):  # pragma: no cover  (compiled)
-    """cols[n, (c·k + di)·k + dj, i·W_out + j] = x[n, c, i·stride + di − pad, j·stride + dj − pad]
-    (0 outside the image): one column per output pixel, so kernels @ cols is already NCHW."""
-    n_img, channels, h, w = x.shape
+def _im2col_kernel(x, k, stride, pad, h, w, cols):  # pragma: no cover  (compiled)
+    """cols[n, (di·k + dj)·C + c, i·W_out + j] = x[n, c, i·stride + di − pad, j·stride + dj − pad]
+    (0 outside the image), x as (N, C·H·W) and cols as (N, k·k·C·H_out·W_out): one column per
+    output pixel, so kernels @ cols is already NCHW. Rows are ordered by offset, then channel,
+    so each offset's C rows are one block."""
+    n_img = x.shape[0]
+    channels = x.shape[1] // (h * w)
     w_out = (w + 2 * pad - k) // stride + 1
     h_out = (h + 2 * pad - k) // stride + 1
+    block = channels * h_out * w_out
     for n in range(n_img):
-        for c in range(channels):
-            src = x[n, c]
-            flat = src.reshape(h * w)
-            for di in range(k):
-                for dj in range(k):
-                    dst = cols[n, (c * k + di) * k + dj]
-                    if stride == 1:
-                        _shifted_plane(flat, (di - pad) * w + dj - pad, dj - pad, w, dst)
-                    else:
-                        for i in range(h_out):
-                            for j in range(w_out):
-                                y, xx = i * stride + di - pad, j * stride + dj - pad
-                                inside = 0 <= y < h and 0 <= xx < w
-                                dst[i * w_out + j] = src[y, xx] if inside else 0.0
+        for di in range(k):
+            for dj in range(k):
+                start = (di * k + dj) * block
+                dst = cols[n, start:start + block]
+                if stride == 1:
+                    _shifted_planes(x[n], (di - pad) * w + dj - pad, di - pad, dj - pad, h, w, dst)
+                    continue
+                for c in range(channels):
+                    for i in range(h_out):
+                        for j in range(w_out):
+                            y, xx = i * stride + di - pad, j * stride + dj - pad
+                            inside = 0 <= y < h and 0 <= xx < w
+                            dst[(c * h_out + i) * w_out + j] = x[n, (c * h + y) * w + xx] if inside else 0.0
 
 
 @layer_kernel
-def _shifted_plane(flat, offset, col_shift, w, dst):  # pragma: no cover  (compiled)
-    """dst[q] = flat[q + offset] as one long vectorised copy (a stride-1 im2col row is the
-    plane shifted by a constant), then zero what fell outside: rows above or below, and the
-    columns that wrapped around from the neighbouring row."""
-    size = len(flat)
+def _shifted_planes(src, offset, row_shift, col_shift, h, w, dst):  # pragma: no cover  (compiled)
+    """A stride-1 im2col block is the image's C planes shifted by a constant, so it is one
+    long vectorised copy dst[q] = src[q + offset]; then zero what came from outside each
+    plane: the rows above or below it and the columns that wrapped around a row's end."""
+    size = len(src)
     lo, hi = max(0, -offset), min(size, size - offset)
-    inside, source = dst[lo:hi], flat[lo + offset:hi + offset]
+    inside, source = dst[lo:hi], src[lo + offset:hi + offset]
     for q in range(hi - lo):  # indices from 0: no negative-index wraparound, so it vectorises
         inside[q] = source[q]
     for q in range(lo):
         dst[q] = 0.0
     for q in range(hi, size):
         dst[q] = 0.0
-    for i in range(size // w):
-        for j in range(-col_shift):  # left edge: x column j + col_shift < 0
-            dst[i * w + j] = 0.0
-        for j in range(w - col_shift, w):  # right edge: x column ≥ w
-            dst[i * w + j] = 0.0
+    plane = h * w
+    for base in range(0, size, plane):
+        for q in range(base, base + max(0, -row_shift) * w):  # source row y < 0
+            dst[q] = 0.0
+        for q in range(base + (h - max(0, row_shift)) * w, base + plane):  # source row y ≥ h
+            dst[q] = 0.0
+        for row in range(base, base + plane, w):
+            for j in range(-col_shift):  # source column < 0
+                dst[row + j] = 0.0
+            for j in range(w - col_shift, w):  # source column ≥ w
+                dst[row + j] = 0.0
 
 
 def im2col(x, k: int, stride: int):
-    """Every k×k patch of x (N, C, H, W), zero-padded by k//2, as a column: (N, C·k·k, H_out·W_out)."""
+    """Every k×k patch of x (N, C, H, W), zero-padded by k//2, as a column:
+    (N, k·k·C, H_out·W_out), rows ordered (di, dj, c)."""
     n, c, h, w = x.shape
     pad = k // 2
     h_out, w_out = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
-    cols = np.empty((n, c * k * k, h_out * w_out), dtype=np.float32)
-    _im2col_kernel(np.ascontiguousarray(x, dtype=np.float32), k, stride, pad, cols)
+    cols = np.empty((n, k * k * c, h_out * w_out), dtype=np.float32)
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    _im2col_kernel(x.reshape(n, -1), k, stride, pad, h, w, cols.reshape(n, -1))
     return cols, h_out, w_out
 
 
 class Conv2d(Module):
     """2-D cross-correlation as one matrix product: every k×k patch becomes a column
-    (im2col), the kernels a matrix (C_out, C_in·k·k); their product is the output, NCHW."""
+    (im2col), the kernels a matrix (C_out, k·k·C_in); their product is the output, NCHW."""
 
     def __init__(self, cin: int, cout: int, k: int, stride: int = 1):
         super().__init__()
         self.k, self.stride = k, stride
         self.param("weight", cout, cin, k, k)
         self.param("bias", cout)
+        self._matrix = self._matrix_of = None
+
+    def matrix(self):
+        """The kernels as (C_out, k·k·C_in), in im2col's row order; remade if weight changes."""
+        if self._matrix_of is not self.weight:
+            self._matrix = np.ascontiguousarray(self.weight.transpose(0, 2, 3, 1).reshape(len(self.bias), -1))
+            self._matrix_of = self.weight
+        return self._matrix
 
     def __call__(self, x):
         n = len(x)
@@ -128,7 +147,8 @@ class Conv2d(Module):
             out = self.weight.reshape(len(self.bias), -1) @ x.reshape(n, x.shape[1], -1)
             return (out + self.bias[:, None]).reshape(n, -1, *x.shape[2:])
         cols, h_out, w_out = im2col(x, self.k, self.stride)
-        out = self.weight.reshape(len(self.bias), -1) @ cols + self.bias[:, None]
+        out = self.matrix() @ cols
+        out += self.bias[:, None]
         return out.reshape(n, -1, h_out, w_out)
 
 
