@@ -5,7 +5,8 @@
 (a) one U-Net evaluation at batch 1 and 2, numpy vs the torch twin, same weights and
     thread count; (b) a 50-step guided DDIM sample and a 1000-step DDPM sample, ours vs
     torch + diffusers' scheduler; (c) q_sample on a batch, numba vs plain numpy;
-(d) the U-Net's achieved GFLOP/s against this machine's float32 matmul peak;
+(d) the U-Net's achieved GFLOP/s against this machine's float32 matmul peak, and the time of
+    its convolutions' matrix products alone (the floor under im2col + BLAS);
 (e) start-up: time to the first frame of the game with a warm and a cold numba cache.
 Times are medians of repeated runs, ours and theirs in alternating blocks.
 """
@@ -84,6 +85,26 @@ def unet_flops(model, x, t, cond) -> float:
     return count[0]
 
 
+def convolution_products(model, x, t, cond) -> list:
+    """The (kernel matrix, columns) pairs of every k×k convolution of one evaluation: timing
+    their products alone gives the floor that BLAS sets under this way of computing the U-Net."""
+    from sim_core.model import layers
+
+    pairs, conv_call = [], layers.Conv2d.__call__
+
+    def conv(self, inp):
+        if self.k > 1:
+            pairs.append((self.matrix(), layers.im2col(inp, self.k, self.stride)[0]))
+        return conv_call(self, inp)
+
+    layers.Conv2d.__call__ = conv
+    try:
+        model(x, t, cond)
+    finally:
+        layers.Conv2d.__call__ = conv_call
+    return pairs
+
+
 def first_frame_seconds(cache_dir: str) -> float:
     """A fresh process that starts the game headless and draws one frame of the lab."""
     code = (
@@ -150,6 +171,13 @@ def main():
         flops = unet_flops(model, x, 500, c)
         rows.append((f"U-Net, batch {batch}", ours, theirs, f"{flops / ours / 1e9:.1f} GFLOP/s ours = {flops / ours / 1e9 / peak:.0%} of peak, "
                      f"{flops / theirs / 1e9:.1f} torch; {flops / 1e9:.2f} GFLOP per call"))
+
+    # the floor that BLAS sets under im2col: the batch-2 convolutions' products alone
+    pairs = convolution_products(model, x, 500, c)
+    floor, theirs = side_by_side(lambda: [m @ cols for m, cols in pairs], lambda: twin(x, 500, c), repeat=11)
+    products = sum(2 * m.size * cols.shape[0] * cols.shape[2] for m, cols in pairs)
+    rows.append(("the 3×3 convolutions' matrix products alone, batch 2 (BLAS floor)", floor, theirs,
+                 f"{products / floor / 1e9:.1f} GFLOP/s; right column: torch's whole evaluation"))
 
     # (b) whole samples
     x_T = rng.standard_normal((1, 3, 32, 32), dtype=np.float32)
