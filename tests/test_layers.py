@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from sim_core.model.layers import Conv2d, GroupNorm, conv2d_reference
 
 
-@pytest.mark.parametrize("k, stride, shape", [(3, 1, (2, 5, 9, 7)), (3, 2, (1, 4, 16, 16)), (1, 1, (3, 6, 8, 8)), (3, 2, (2, 3, 7, 9))])
+@pytest.mark.parametrize("k, stride, shape", [(3, 1, (2, 5, 9, 7)), (3, 1, (2, 3, 1, 2)), (3, 2, (1, 4, 16, 16)), (1, 1, (3, 6, 8, 8)), (3, 2, (2, 3, 7, 9))])
 def test_conv2d_kernel_matches_reference_and_torch(k, stride, shape):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape, dtype=np.float32)

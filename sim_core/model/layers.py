@@ -94,10 +94,7 @@ def _shifted_planes(src, offset, row_shift, col_shift, h, w, dst):  # pragma: no
     inside, source = dst[lo:hi], src[lo + offset:hi + offset]
     for q in range(hi - lo):  # indices from 0: no negative-index wraparound, so it vectorises
         inside[q] = source[q]
-    for q in range(lo):
-        dst[q] = 0.0
-    for q in range(hi, size):
-        dst[q] = 0.0
+    # dst[:lo] and dst[hi:] (sources before or after the image) lie in those rows and columns
     plane = h * w
     for base in range(0, size, plane):
         for q in range(base, base + max(0, -row_shift) * w):  # source row y < 0
