@@ -5,8 +5,9 @@
 (a) one U-Net evaluation at batch 1 and 2, numpy vs the torch twin, same weights and
     thread count; (b) a 50-step guided DDIM sample and a 1000-step DDPM sample, ours vs
     torch + diffusers' scheduler; (c) q_sample on a batch, numba vs plain numpy;
-(d) the U-Net's achieved GFLOP/s against this machine's float32 matmul peak, and the time of
-    its convolutions' matrix products alone (the floor under im2col + BLAS);
+(d) the U-Net's achieved GFLOP/s against this machine's float32 matmul peak (counting a
+    convolution's direct multiply-adds, whatever way it is computed), and the time of its
+    convolutions' matrix products alone (the floor BLAS sets under Winograd and im2col);
 (e) start-up: time to the first frame of the game with a warm and a cold numba cache.
 Times are medians of repeated runs, ours and theirs in alternating blocks.
 """
@@ -86,15 +87,16 @@ def unet_flops(model, x, t, cond) -> float:
 
 
 def convolution_products(model, x, t, cond) -> list:
-    """The (kernel matrix, columns) pairs of every k×k convolution of one evaluation: timing
-    their products alone gives the floor that BLAS sets under this way of computing the U-Net."""
+    """The (kernels, columns) pairs of every k×k convolution of one evaluation, as Conv2d
+    multiplies them (Winograd's 16 products, or im2col's one): timing their products alone
+    gives the floor that BLAS sets under this way of computing the U-Net."""
     from sim_core.model import layers
 
     pairs, conv_call = [], layers.Conv2d.__call__
 
     def conv(self, inp):
         if self.k > 1:
-            pairs.append((self.matrix(), layers.im2col(inp, self.k, self.stride)[0]))
+            pairs.append((self.matrix(), self.columns(inp)))
         return conv_call(self, inp)
 
     layers.Conv2d.__call__ = conv
@@ -172,10 +174,10 @@ def main():
         rows.append((f"U-Net, batch {batch}", ours, theirs, f"{flops / ours / 1e9:.1f} GFLOP/s ours = {flops / ours / 1e9 / peak:.0%} of peak, "
                      f"{flops / theirs / 1e9:.1f} torch; {flops / 1e9:.2f} GFLOP per call"))
 
-    # the floor that BLAS sets under im2col: the batch-2 convolutions' products alone
+    # the floor that BLAS sets: the batch-2 convolutions' products alone
     pairs = convolution_products(model, x, 500, c)
     floor, theirs = side_by_side(lambda: [m @ cols for m, cols in pairs], lambda: twin(x, 500, c), repeat=11)
-    products = sum(2 * m.size * cols.shape[0] * cols.shape[2] for m, cols in pairs)
+    products = sum(2 * (m @ cols).size * m.shape[-1] for m, cols in pairs)
     rows.append(("the 3×3 convolutions' matrix products alone, batch 2 (BLAS floor)", floor, theirs,
                  f"{products / floor / 1e9:.1f} GFLOP/s; right column: torch's whole evaluation"))
 
