@@ -37,10 +37,11 @@ SEEDS = 8
 class TorchDenoiser:
     """The model folder's weights in the torch twin, behind sim_core's model interface."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, device: str = "cpu"):
         self.card = read_card(folder)
+        self.device = torch.device(device)
         self.net = load_into(TorchUNet(num_tokens=len(self.card["tokens"]), **self.card["architecture"]), folder,
-                             self.card).eval()
+                             self.card).eval().to(self.device)
         self.tokens = self.card["tokens"]
         vocab = self.card["vocabulary"]
         self.vocabulary = Vocabulary(tuple(vocab["colors"]), tuple(vocab["shapes"]))
@@ -52,12 +53,14 @@ class TorchDenoiser:
 
     @torch.no_grad()
     def encode_prompt(self, text):
-        return self.net.text(torch.from_numpy(tokenize(text, self.tokens, self.vocabulary))).numpy()
+        ids = torch.from_numpy(tokenize(text, self.tokens, self.vocabulary)).to(self.device)
+        return self.net.text(ids).cpu().numpy()
 
     @torch.no_grad()
     def __call__(self, x, t, cond):
-        t = torch.full((len(x),), int(t))
-        return self.net(torch.from_numpy(x), t, context=torch.from_numpy(np.ascontiguousarray(cond))).numpy()
+        x, cond = (torch.from_numpy(np.ascontiguousarray(a)).to(self.device) for a in (x, cond))
+        t = torch.full((len(x),), int(t), device=self.device)
+        return self.net(x, t, context=cond).cpu().numpy()
 
 
 def noise_for(seeds, shape=(3, 32, 32)) -> np.ndarray:
@@ -69,13 +72,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=Path("assets/models/shapes32"))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="where the torch twin runs")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if read_card(args.model).get("kind") == "latent-unet":
         model = load_latent_model(args.model)
         decode = model.decode
     else:
-        model, decode = TorchDenoiser(args.model), (lambda x: x)
+        model, decode = TorchDenoiser(args.model, args.device), (lambda x: x)
     judge = load_judge()
     prompts = [p for p in model.prompts() for _ in range(SEEDS)]
     seeds = list(range(SEEDS)) * len(model.prompts())

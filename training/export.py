@@ -53,8 +53,8 @@ def export_unet(run: Path, dest: Path) -> dict:
         "vocabulary": {"colors": list(VOCABULARY.colors), "shapes": list(VOCABULARY.shapes)},
         "schedule": {"kind": cfg["schedule"], "num_steps": cfg["num_train_timesteps"], "zero_terminal_snr": False},
         "training": {
-            "command": f"python -m training.train{' --config latent8' if latent else ''} --run {run} --steps {cfg['steps']} && "
-                       f"python -m training.export --run {run} --dest {dest}",
+            "command": ckpt.get("command", f"python -m training.train{' --config latent8' if latent else ''} --run {run} "
+                                           f"--steps {cfg['steps']}") + f" && python -m training.export --run {run} --dest {dest}",
             "steps": ckpt["step"],
             "seconds": round(ckpt["seconds"]),
             "final_loss": round(float(np.mean(ckpt["losses"][-200:])), 5),

@@ -3,6 +3,7 @@
     python -m training.train --run training/runs/shapes32 --steps 6000
     python -m training.train --run training/runs/shapes32 --steps 6000   # resumes
     python -m training.train --config latent8 --run training/runs/latent8   # on the autoencoder's latents
+    python -m training.train --steps 30000 --batch-size 256 --workers 12   # on a GPU, when there is one
 
 Resumes from the run folder's checkpoint when there is one. Training data is rendered on
 the fly by sim_core.worlds.shapes, so every batch is new. Export with training.export.
@@ -10,7 +11,11 @@ the fly by sim_core.worlds.shapes, so every batch is new. Export with training.e
 
 import argparse
 import json
+import multiprocessing
+import shlex
+import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +41,7 @@ CONFIG = dict(
     p_one_word=0.10,  # "red" or "star" alone
     schedule="cosine",
     num_train_timesteps=1000,
-    checkpoint_every=250,
+    checkpoint_minutes=2,
     seed=0,
     threads=2,
     architecture=dict(channels=[32, 64, 128], self_attn=[False, False, True],
@@ -81,6 +86,27 @@ def training_prompts(prompts: list[str], rng: np.random.Generator, cfg) -> list[
     return out
 
 
+def make_batch(step: int, cfg, tokens: list[str]):
+    """The batch of step k, fixed by (seed, k): x_0, prompt token ids, t and ε, as numpy."""
+    rng = np.random.default_rng([cfg["seed"], step])
+    images, prompts = render_batch(rng.integers(0, 2**63 - 1, cfg["batch_size"]))
+    ids = tokenize(training_prompts(prompts, rng, cfg), tokens, VOCABULARY)
+    t = rng.integers(0, cfg["num_train_timesteps"], cfg["batch_size"])
+    return images, ids, t, rng
+
+
+def batches(first: int, cfg, tokens: list[str], workers: int):
+    """make_batch for steps first, first+1, … in order, rendered by `workers` processes
+    ahead of the step that uses them (0: in this process)."""
+    steps = range(first, cfg["steps"])
+    make = partial(make_batch, cfg=cfg, tokens=tokens)
+    if workers == 0:
+        yield from map(make, steps)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(make, steps, chunksize=4)
+
+
 def lr_at(step: int, cfg) -> float:
     if step < cfg["warmup"]:
         return cfg["lr"] * (step + 1) / cfg["warmup"]
@@ -96,24 +122,29 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, help="default: the config's")
     parser.add_argument("--batch-size", type=int, default=CONFIG["batch_size"])
     parser.add_argument("--threads", type=int, default=CONFIG["threads"])
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--workers", type=int, default=0, help="processes that render batches ahead (0: none)")
     parser.add_argument("--init-from", type=Path, metavar="MODEL_DIR",
                         help="with no checkpoint in --run: start from an exported model's weights "
                              "(model and EMA; the optimizer starts fresh)")
     args = parser.parse_args(argv)
     base = CONFIGS[args.config]
-    cfg = dict(base, steps=args.steps or base["steps"], batch_size=args.batch_size, threads=args.threads)
+    cfg = dict(base, steps=args.steps or base["steps"], batch_size=args.batch_size, threads=args.threads,
+               device=args.device)
+    command = shlex.join(["python", "-m", "training.train", *(sys.argv[1:] if argv is None else argv)])
+    device = torch.device(args.device)
     torch.set_num_threads(cfg["threads"])
     args.run.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.run / "checkpoint.pt"
 
     torch.manual_seed(cfg["seed"])
-    model = make_model(cfg)
-    ema = make_model(cfg)
+    model = make_model(cfg).to(device)
+    ema = make_model(cfg).to(device)
     ema.load_state_dict(model.state_dict())
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
     step, seconds, losses, history = 0, 0.0, [], []
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=False)
+        ckpt = torch.load(ckpt_path, weights_only=False, map_location=device)
         model.load_state_dict(ckpt["model"])
         ema.load_state_dict(ckpt["ema"])
         opt.load_state_dict(ckpt["opt"])
@@ -126,25 +157,26 @@ def main(argv=None):
         step, seconds = card["training"]["steps"], float(card["training"]["seconds"])
         history = list(card["training"].get("history", []))
         print(f"starting from {args.init_from} (step {step})")
-    history.append({"from_step": step, "steps": cfg["steps"]})  # each invocation, for the model card
+    # each invocation, for the model card
+    history.append({"from_step": step, "steps": cfg["steps"], "batch_size": cfg["batch_size"], "device": device.type})
 
     tokens = token_list()
     alphas_cumprod = torch.from_numpy(
         make_schedule(cfg["schedule"], cfg["num_train_timesteps"]).alphas_cumprod.copy()
-    )
+    ).to(device)
     encoder, scale = load_encoder(Path(cfg["autoencoder"])) if "autoencoder" in cfg else (None, 1.0)
+    if encoder is not None:
+        encoder.to(device)
     bar = tqdm(total=cfg["steps"], initial=step, desc="training", unit="step")
-    while step < cfg["steps"]:
-        start = time.perf_counter()
-        rng = np.random.default_rng([cfg["seed"], step])  # the batch of step k is fixed
-        images, prompts = render_batch(rng.integers(0, 2**63 - 1, cfg["batch_size"]))
-        ids = torch.from_numpy(tokenize(training_prompts(prompts, rng, cfg), tokens, VOCABULARY))
-        x0 = torch.from_numpy(images)
+    last_save = tick = time.perf_counter()
+    for images, ids, t, rng in batches(step, cfg, tokens, args.workers):
+        x0 = torch.from_numpy(images).to(device)
         if encoder is not None:
             with torch.no_grad():
                 x0 = encoder(x0) * scale  # z_0, at unit variance
-        t = torch.from_numpy(rng.integers(0, cfg["num_train_timesteps"], cfg["batch_size"]))
-        noise = torch.from_numpy(rng.standard_normal(tuple(x0.shape), dtype=np.float32))
+        # ε comes from the batch's generator after the encoder gives its shape
+        noise = torch.from_numpy(rng.standard_normal(tuple(x0.shape), dtype=np.float32)).to(device)
+        ids, t = torch.from_numpy(ids).to(device), torch.from_numpy(t).to(device)
         ac = alphas_cumprod[t][:, None, None, None]
         x_t = ac.sqrt() * x0 + (1 - ac).sqrt() * noise  # q_sample, eq. 4
         loss = torch.mean((model(x_t, t, ids) - noise) ** 2)  # ‖ε − ε_θ(x_t, t)‖²
@@ -156,16 +188,18 @@ def main(argv=None):
         opt.step()
         decay = min(cfg["ema_decay"], (1 + step) / (10 + step))
         with torch.no_grad():
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.lerp_(pm, 1 - decay)
+            torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
         step += 1
-        seconds += time.perf_counter() - start
         losses.append(loss.item())
+        now = time.perf_counter()
+        seconds, tick = seconds + now - tick, now  # wall time, batch rendering included
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses[-100:]):.4f}")
-        if step % cfg["checkpoint_every"] == 0 or step == cfg["steps"]:
+        if now - last_save > 60 * cfg["checkpoint_minutes"] or step == cfg["steps"]:
+            last_save = now
             save_checkpoint(args.run, dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
-                                           step=step, seconds=seconds, losses=losses, config=cfg, history=history))
+                                           step=step, seconds=seconds, losses=losses, config=cfg, history=history,
+                                           command=command))
     bar.close()
 
 
