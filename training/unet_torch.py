@@ -14,7 +14,7 @@ HEAD_DIM = 32
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """[sin(t·f_i), cos(t·f_i)] with f_i = 10000^(−i/(dim/2)) (Vaswani et al. 2017)."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     args = t.float()[:, None] * freqs[None]
     return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
 
