@@ -22,6 +22,12 @@ def make_grid(images: np.ndarray, cols: int, pad: int = 2, scale: int = 1) -> np
     return out
 
 
+def clipped_fraction(images: np.ndarray) -> float:
+    """The fraction of values outside the data's range [−1, 1]: pixels burnt to pure colour,
+    black or white once shown, as guidance far past 7.5 extrapolates out of the data."""
+    return float(np.mean(np.abs(images) > 1))
+
+
 def mean_saturation(images: np.ndarray) -> float:
     """Mean HSV saturation, (max − min)/max of each pixel's RGB in [0, 1]: how vivid the
     colours are; classifier-free guidance far past 7.5 drives it up."""

@@ -137,6 +137,25 @@ def test_sampling_levels_are_winnable_with_the_shipped_model(app, level_id):
     app.pop()
 
 
+@pytest.mark.parametrize("guidance", [1.0, 15.0])
+def test_guidance_level_is_lost_at_weak_and_at_burning_guidance(app, guidance):
+    """The lesson holds with the shipped model: at w = 1 the judge sees another shape, at
+    w = 15 too many pixels leave [−1, 1]; the message says what the judge saw and how many burnt."""
+    scene, won = play(app, "guidance")
+    scene.values.update(guidance=guidance)
+    press(app, scene.go)
+    assert app.run_until(lambda: scene.final_score is not None, timeout=300)
+    clipped = float(np.mean(np.abs(scene.run.final) > 1))
+    assert scene.final_score == 0.0
+    if guidance == 1.0:
+        assert not scene.verdict.agrees_with("red star") and clipped <= scene.clipped_limit, scene.verdict
+    else:
+        assert clipped > scene.clipped_limit
+    assert f"{clipped:.0%}" in scene.score_text() and scene.app.tr.phrase(
+        f"{scene.verdict.color} {scene.verdict.shape}") in scene.score_text()
+    app.pop()
+
+
 def test_the_prompt_level_refuses_the_empty_prompt(app):
     scene, won = play(app, "prompts")
     scene.prompt_entry.set_text("  ")

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from sim_core.images import make_grid, mean_saturation
+from sim_core.images import clipped_fraction, make_grid, mean_saturation
 from sim_core.judge import load_judge
 from sim_core.model import load_latent_model
 from sim_core.model.text import tokenize
@@ -95,7 +95,7 @@ def main(argv=None):
         results[str(w)] = {
             "judge_agreement": round(float(np.mean([v.agrees_with(p) for v, p in zip(verdicts, prompts)])), 4),
             "mean_saturation": round(mean_saturation(x0), 4),
-            "clipped_pixels": round(float(np.mean(np.abs(x0) > 1)), 4),
+            "clipped_pixels": round(clipped_fraction(x0), 4),
             "seconds": round(time.perf_counter() - start, 1),
         }
         print(f"guidance {w}: {results[str(w)]}", flush=True)

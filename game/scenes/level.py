@@ -88,7 +88,7 @@ class LevelScene(Scene):
                            role="small", colour="accent2", width=side.width - 32).bottom
         if self.message:
             key, values = self.message
-            theme.text(surface, tr(key, **values), (30, h - 58), role="heading",
+            theme.text(surface, tr(key, **values), (30, h - 66), role="heading", width=w - 490,
                        colour="good" if self.result and self.result[1] else "accent")
         if self.result:
             self.draw_stars(surface, (side.x + 16, side.bottom - 52), self.result[1])

@@ -12,7 +12,7 @@ from game.run import SamplingRun, draw_run
 from game.scenes.level import LevelScene
 from game.widgets.image_view import draw_image
 from sim_core.forward import q_sample
-from sim_core.images import mean_saturation
+from sim_core.images import clipped_fraction
 from sim_core.metrics import ssim
 from sim_core.samplers import make_sampler
 from sim_core.worlds.shapes import render_seed
@@ -141,8 +141,12 @@ class SamplingLevel(LevelScene):
             return verdict.confidence if agrees else 0.0
         if metric == "budget_steps":
             return float(self.run.total) if agrees else float("inf")
-        limit = float(self.level.controls.get("saturation_limit", 1.0))
-        return verdict.confidence if agrees and mean_saturation(image) <= limit else 0.0
+        return verdict.confidence if agrees and clipped_fraction(image) <= self.clipped_limit else 0.0
+
+    @property
+    def clipped_limit(self) -> float:
+        """The guided metric's ceiling on burnt pixels (values outside [−1, 1])."""
+        return float(self.level.controls.get("clipped_limit", 1.0))
 
     def attention_maps(self):
         """Cross-attention of the 16×16 decoder level to each prompt word, at the step
@@ -159,8 +163,17 @@ class SamplingLevel(LevelScene):
     def score_text(self) -> str:
         metric = self.level.objective["metric"]
         key = f"sampling.metric_{metric}"
-        return self.app.tr(key, value=self.final_score, saturation=mean_saturation(self.run.final)) \
-            if np.isfinite(self.final_score) else self.app.tr("sampling.judge_disagrees")
+        if metric == "guided":  # both conditions, whichever failed
+            seen = self.app.tr.phrase(f"{self.verdict.color} {self.verdict.shape}")
+            return self.app.tr(key, seen=seen, value=self.verdict.confidence,
+                               clipped=clipped_fraction(self.run.final), limit=self.clipped_limit)
+        return self.app.tr(key, value=self.final_score) if np.isfinite(self.final_score) \
+            else self.app.tr("sampling.judge_disagrees")
+
+    def check_score(self):
+        super().check_score()
+        if self.result is not None and not self.result[1]:  # say what fell short
+            self.message = ("sampling.no_stars", {"score": self.score_text()})
 
     def score(self):
         if self.final_score is None or not np.isfinite(self.final_score) and self.level.objective["metric"] != "budget_steps":
