@@ -22,6 +22,7 @@ from sim_core.model.layers import (
     attention,
     merge_heads,
     silu,
+    softmax,
     split_heads,
     timestep_embedding,
     upsample_nearest,
@@ -62,17 +63,57 @@ class Attention(Module):
         self.k = Linear(context_dim or ch, ch)
         self.v = Linear(context_dim or ch, ch)
         self.out = Linear(ch, ch)
+        self._qkv = self._qkv_of = None
 
     def __call__(self, x, context=None, capture=None, name=""):
+        return self.self_attention(x) if context is None else self.cross_attention(x, context, capture, name)
+
+    def qkv(self):
+        """W_q/√d, W_k and W_v stacked (3C, C), and their biases (3C, 1): one product makes
+        q, k and v; remade when a weight array changes."""
+        parts = (self.q.weight, self.k.weight, self.v.weight, self.q.bias, self.k.bias, self.v.bias)
+        if self._qkv_of is None or any(a is not b for a, b in zip(parts, self._qkv_of)):
+            scale = np.float32(1 / np.sqrt(self.q.weight.shape[0] // self.heads))
+            self._qkv = (np.concatenate([parts[0] * scale, *parts[1:3]]),
+                         np.concatenate([parts[3] * scale, *parts[4:]])[:, None])
+            self._qkv_of = parts
+        return self._qkv
+
+    def self_attention(self, x):
+        """softmax(q kᵀ/√d) v per head, channels first: q, k, v are (d, pixels) per head, so
+        the scores are qᵀk and the output v·softmaxᵀ; no token-major copies."""
         n, c, h, w = x.shape
-        tokens = self.norm(x).reshape(n, c, h * w).transpose(0, 2, 1)
-        ctx = tokens if context is None else context
-        q, k, v = (split_heads(p, self.heads) for p in (self.q(tokens), self.k(ctx), self.v(ctx)))
-        o, weights = attention(q, k, v)
+        heads, d = self.heads, c // self.heads
+        weight, bias = self.qkv()
+        qkv = weight @ self.norm(x).reshape(n, c, h * w)
+        qkv += bias
+        q, k, v = (qkv[:, i * c:(i + 1) * c].reshape(n, heads, d, h * w) for i in range(3))
+        weights = softmax(np.swapaxes(q, -1, -2) @ k)  # (N, heads, pixels, pixels)
+        o = self.out.weight @ (v @ np.swapaxes(weights, -1, -2)).reshape(n, c, h * w)
+        o += self.out.bias[:, None]
+        return x + o.reshape(n, c, h, w)
+
+    def cross_attention(self, x, context, capture=None, name=""):
+        """Cross-attention to a few prompt tokens, with the projections folded into them.
+        Per head, scores = (W_q x + b_q)·k / √d = (k W_q / √d)·x + k·b_q / √d, and the output
+        W_o Σ_l p_l v_l = Σ_l p_l (W_o v_l): two products with L·heads rows, where the
+        pixels (channels first, no transposes) never meet a C×C matrix."""
+        n, c, h, w = x.shape
+        heads, d = self.heads, c // self.heads
+        k, v = (split_heads(p, heads) for p in (self.k(context), self.v(context)))  # (N, heads, L, d)
+        k = k / np.float32(np.sqrt(d))
+        keys = k @ self.q.weight.reshape(heads, d, c)  # (N, heads, L, C)
+        key_bias = k @ self.q.bias.reshape(heads, d, 1)  # (N, heads, L, 1)
+        values = self.out.weight.reshape(c, heads, d).transpose(1, 0, 2) @ np.swapaxes(v, -1, -2)  # (N, heads, C, L)
+        length = k.shape[2]
+        pixels = self.norm(x).reshape(n, c, h * w)
+        scores = (keys.reshape(n, heads * length, c) @ pixels).reshape(n, heads, length, h * w) + key_bias
+        weights = softmax(scores, axis=2)  # over each head's L keys
         if capture is not None:
-            capture[name] = weights.mean(axis=1)  # (N, pixels, keys), averaged over heads
-        o = self.out(merge_heads(o))
-        return x + o.transpose(0, 2, 1).reshape(n, c, h, w)
+            capture[name] = weights.mean(axis=1).transpose(0, 2, 1)  # (N, pixels, keys), averaged over heads
+        o = values.transpose(0, 2, 1, 3).reshape(n, c, heads * length) @ weights.reshape(n, heads * length, h * w)
+        o += self.out.bias[:, None]
+        return x + o.reshape(n, c, h, w)
 
 
 class MultiheadSelfAttention(Module):
