@@ -55,11 +55,13 @@ def matmul_peak(n=1024, repeat=9) -> float:
 
 
 def unet_flops(model, x, t, cond) -> float:
-    """Multiply-adds ×2 of one evaluation, counted on the layers as they run."""
-    from sim_core.model import layers
+    """Multiply-adds ×2 of one evaluation, counted on the layers as they run; attention
+    counted as written in the papers (projections, scores, weighted sum), whatever way it
+    is computed."""
+    from sim_core.model import layers, unet
 
     count = [0]
-    conv_call, linear_call, attention = layers.Conv2d.__call__, layers.Linear.__call__, layers.attention
+    conv_call, linear_call, attention_call = layers.Conv2d.__call__, layers.Linear.__call__, unet.Attention.__call__
 
     def conv(self, inp):
         out = conv_call(self, inp)
@@ -70,19 +72,20 @@ def unet_flops(model, x, t, cond) -> float:
         count[0] += 2 * inp.size // inp.shape[-1] * self.weight.size
         return linear_call(self, inp)
 
-    def attn(q, k, v):
-        count[0] += 2 * 2 * q.size * k.shape[-2]
-        return attention(q, k, v)
+    def attention(self, inp, context=None, *args, **kwargs):
+        n, c, h, w = inp.shape
+        keys, dim = (h * w, c) if context is None else context.shape[1:]
+        before = count[0]
+        out = attention_call(self, inp, context, *args, **kwargs)
+        # q and output projections, k and v projections, q·k and the weighted sum of v
+        count[0] = before + 2 * n * (2 * h * w * c * c + 2 * keys * dim * c + 2 * h * w * keys * c)
+        return out
 
-    layers.Conv2d.__call__, layers.Linear.__call__ = conv, linear
-    from sim_core.model import unet
-
-    unet.attention = layers.attention = attn
+    layers.Conv2d.__call__, layers.Linear.__call__, unet.Attention.__call__ = conv, linear, attention
     try:
         model(x, t, cond)
     finally:
-        layers.Conv2d.__call__, layers.Linear.__call__ = conv_call, linear_call
-        unet.attention = layers.attention = attention
+        layers.Conv2d.__call__, layers.Linear.__call__, unet.Attention.__call__ = conv_call, linear_call, attention_call
     return count[0]
 
 
