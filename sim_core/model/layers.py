@@ -6,6 +6,7 @@ attributes, so a torch state_dict maps onto it name for name ("down.1.res.conv1.
 """
 
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -103,13 +104,26 @@ def winograd_kernels(weight):
     return np.ascontiguousarray(u.reshape(16, *weight.shape[:2]), dtype=np.float32)
 
 
-def _tile_stack(rows, tiles_per_row):
-    """An empty C-contiguous float32 (16, rows + gap, tiles_per_row) stack: rows of tiles for the
-    transforms, [:, :rows] for the products. The gap: the transforms read or write all 16
+_scratch = threading.local()
+
+
+def scratch(name: str, shape: tuple) -> np.ndarray:
+    """A float32 array of this thread's own, zeroed when made and reused by every later call
+    with the same name and shape: the convolutions' working arrays cost no allocation and
+    no page faults, and a padding border that is never written stays zero."""
+    arrays = _scratch.__dict__.setdefault("arrays", {})
+    if (name, shape) not in arrays:
+        arrays[name, shape] = np.zeros(shape, dtype=np.float32)
+    return arrays[name, shape]
+
+
+def _tile_stack(name, rows, tiles_per_row):
+    """A C-contiguous float32 (16, rows + gap, tiles_per_row) scratch stack: rows of tiles for
+    the transforms, [:, :rows] for the products. The gap: the transforms read or write all 16
     matrices at once, and 16 streams a power of two apart collide in the cache (4 KiB
     aliasing made them ten times slower). C-contiguous, so numba knows the inner stride
     and the output transform vectorises."""
-    return np.empty((16, rows - (-64 // tiles_per_row), tiles_per_row), dtype=np.float32)
+    return scratch(name, (16, rows - (-64 // tiles_per_row), tiles_per_row))
 
 
 @layer_kernel
@@ -135,12 +149,13 @@ def _winograd_tiles_kernel(xp, th, tw, v):  # pragma: no cover  (compiled)
 
 def winograd_tiles(x):
     """V = Bᵀ d B for every 4×4 tile d (stride 2, zero padding 1) of x (N, C, H, W), as
-    16 matrices (16, C, N·th·tw) with th = ⌈H/2⌉ and tw = ⌈W/2⌉ tiles down and across."""
+    16 matrices (16, C, N·th·tw) with th = ⌈H/2⌉ and tw = ⌈W/2⌉ tiles down and across, in
+    this thread's scratch space (valid until its next call)."""
     n, c, h, w = x.shape
     th, tw = (h + 1) // 2, (w + 1) // 2
-    xp = np.zeros((c, n, 2 * th + 2, 2 * tw + 2), dtype=np.float32)
+    xp = scratch("winograd.padded", (c, n, 2 * th + 2, 2 * tw + 2))  # the border stays zero
     xp[:, :, 1:h + 1, 1:w + 1] = x.transpose(1, 0, 2, 3)
-    v = _tile_stack(c * n * th, tw)
+    v = _tile_stack("winograd.tiles", c * n * th, tw)
     _winograd_tiles_kernel(xp.reshape(-1, 2 * tw + 2), th, tw, v)
     return v[:, :c * n * th].reshape(16, c, -1), th, tw
 
@@ -194,7 +209,7 @@ class Conv2d(Module):
     def columns(self, x):
         """The product's right side for input x: Winograd's V, or im2col's columns."""
         x = np.asarray(x, dtype=np.float32)
-        return winograd_tiles(x)[0] if self.winograd else im2col(x, self.k, self.stride)[0]
+        return winograd_tiles(x)[0].copy() if self.winograd else im2col(x, self.k, self.stride)[0]
 
     def __call__(self, x):
         n, _, h, w = x.shape
@@ -204,7 +219,7 @@ class Conv2d(Module):
         if self.winograd:
             v, th, tw = winograd_tiles(x)
             rows = len(self.bias) * n * th
-            m = _tile_stack(rows, tw)
+            m = _tile_stack("winograd.products", rows, tw)
             np.matmul(self.matrix(), v, out=m[:, :rows].reshape(16, len(self.bias), -1))
             out = np.empty((n, len(self.bias), 2 * th, 2 * tw), dtype=np.float32)
             _winograd_output_kernel(m, self.bias, th, tw, out.reshape(-1, 2 * tw))
