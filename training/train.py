@@ -103,7 +103,7 @@ def batches(first: int, cfg, tokens: list[str], workers: int):
     if workers == 0:
         yield from map(make, steps)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.Pool(workers) as pool:
         yield from pool.imap(make, steps, chunksize=4)
 
 
