@@ -63,7 +63,7 @@ class Attention(Module):
         self.k = Linear(context_dim or ch, ch)
         self.v = Linear(context_dim or ch, ch)
         self.out = Linear(ch, ch)
-        self._qkv = self._qkv_of = None
+        self._qkv = self._qkv_of = self._prompt = None
 
     def __call__(self, x, context=None, capture=None, name=""):
         return self.self_attention(x) if context is None else self.cross_attention(x, context, capture, name)
@@ -93,25 +93,39 @@ class Attention(Module):
         o += self.out.bias[:, None]
         return x + o.reshape(n, c, h, w)
 
+    def prompt_projections(self, context):
+        """For each head, the prompt's keys with W_q folded in, (N, heads·L, C), their biases
+        k·b_q/√d (N, heads, L, 1), and its values with W_o folded in, (N, C, heads·L).
+        A sample asks with the same prompts at every step, so the last answer is kept."""
+        weights = (self.q.weight, self.q.bias, self.k.weight, self.k.bias, self.v.weight, self.v.bias, self.out.weight)
+        kept = self._prompt  # read once: another thread may replace it
+        if kept is not None and all(a is b for a, b in zip(weights, kept[0])) and np.array_equal(kept[1], context):
+            return kept[2]
+        n, length, _ = context.shape
+        c = self.q.weight.shape[0]
+        heads, d = self.heads, c // self.heads
+        k, v = (split_heads(p, heads) for p in (self.k(context), self.v(context)))  # (N, heads, L, d)
+        k = k / np.float32(np.sqrt(d))
+        keys = (k @ self.q.weight.reshape(heads, d, c)).reshape(n, heads * length, c)
+        key_bias = k @ self.q.bias.reshape(heads, d, 1)
+        values = self.out.weight.reshape(c, heads, d).transpose(1, 0, 2) @ np.swapaxes(v, -1, -2)  # (N, heads, C, L)
+        values = np.ascontiguousarray(values.transpose(0, 2, 1, 3).reshape(n, c, heads * length))
+        self._prompt = (weights, context.copy(), (keys, key_bias, values))
+        return keys, key_bias, values
+
     def cross_attention(self, x, context, capture=None, name=""):
         """Cross-attention to a few prompt tokens, with the projections folded into them.
         Per head, scores = (W_q x + b_q)·k / √d = (k W_q / √d)·x + k·b_q / √d, and the output
         W_o Σ_l p_l v_l = Σ_l p_l (W_o v_l): two products with L·heads rows, where the
         pixels (channels first, no transposes) never meet a C×C matrix."""
         n, c, h, w = x.shape
-        heads, d = self.heads, c // self.heads
-        k, v = (split_heads(p, heads) for p in (self.k(context), self.v(context)))  # (N, heads, L, d)
-        k = k / np.float32(np.sqrt(d))
-        keys = k @ self.q.weight.reshape(heads, d, c)  # (N, heads, L, C)
-        key_bias = k @ self.q.bias.reshape(heads, d, 1)  # (N, heads, L, 1)
-        values = self.out.weight.reshape(c, heads, d).transpose(1, 0, 2) @ np.swapaxes(v, -1, -2)  # (N, heads, C, L)
-        length = k.shape[2]
-        pixels = self.norm(x).reshape(n, c, h * w)
-        scores = (keys.reshape(n, heads * length, c) @ pixels).reshape(n, heads, length, h * w) + key_bias
+        keys, key_bias, values = self.prompt_projections(context)
+        heads, length = key_bias.shape[1:3]
+        scores = (keys @ self.norm(x).reshape(n, c, h * w)).reshape(n, heads, length, h * w) + key_bias
         weights = softmax(scores, axis=2)  # over each head's L keys
         if capture is not None:
             capture[name] = weights.mean(axis=1).transpose(0, 2, 1)  # (N, pixels, keys), averaged over heads
-        o = values.transpose(0, 2, 1, 3).reshape(n, c, heads * length) @ weights.reshape(n, heads * length, h * w)
+        o = values @ weights.reshape(n, heads * length, h * w)
         o += self.out.bias[:, None]
         return x + o.reshape(n, c, h, w)
 
