@@ -6,18 +6,48 @@ import torch.nn.functional as F
 from sim_core.model.layers import Conv2d, GroupNorm, conv2d_reference
 
 
-@pytest.mark.parametrize("k, stride, shape", [(3, 1, (2, 5, 9, 7)), (3, 1, (2, 3, 1, 2)), (3, 2, (1, 4, 16, 16)), (1, 1, (3, 6, 8, 8)), (3, 2, (2, 3, 7, 9))])
+CONV_CASES = [(3, 1, (2, 5, 9, 7)), (3, 1, (2, 3, 1, 2)), (3, 2, (1, 4, 16, 16)), (1, 1, (3, 6, 8, 8)), (3, 2, (2, 3, 7, 9)),
+              (3, 1, (2, 8, 8, 8))]
+
+
+def _conv(rng, cin, k, stride):
+    conv = Conv2d(cin, 4, k, stride)
+    conv.weight = rng.standard_normal((4, cin, k, k), dtype=np.float32)
+    conv.bias = rng.standard_normal(4, dtype=np.float32)
+    return conv
+
+
+@pytest.mark.parametrize("k, stride, shape", CONV_CASES)
 def test_conv2d_kernel_matches_reference_and_torch(k, stride, shape):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape, dtype=np.float32)
-    conv = Conv2d(shape[1], 4, k, stride)
-    conv.weight = rng.standard_normal((4, shape[1], k, k), dtype=np.float32)
-    conv.bias = rng.standard_normal(4, dtype=np.float32)
+    conv = _conv(rng, shape[1], k, stride)
     ours = conv(x)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(conv.weight), torch.from_numpy(conv.bias),
                         stride=stride, padding=k // 2).numpy()
     np.testing.assert_allclose(ours, expected, atol=1e-5)
     np.testing.assert_allclose(conv2d_reference(x, conv.weight, conv.bias, stride), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("k, stride, shape", CONV_CASES)
+def test_conv2d_fuses_norm_shift_and_residual_like_torch(k, stride, shape):
+    """conv(x, norm=, shift=, residual=) = conv(SiLU(GN(x))) + shift[n, o] + residual: what a
+    ResBlock's two convolutions do, on every path (Winograd whole and cut, 1×1, strided)."""
+    rng = np.random.default_rng(2)
+    n, cin = shape[:2]
+    x = rng.standard_normal(shape, dtype=np.float32) * 3 + 1
+    conv = _conv(rng, cin, k, stride)
+    norm = GroupNorm(1, cin)
+    norm.weight, norm.bias = rng.standard_normal((2, cin), dtype=np.float32)
+    shift = rng.standard_normal((n, 4), dtype=np.float32)
+    xt = F.silu(F.group_norm(torch.from_numpy(x), 1, torch.from_numpy(norm.weight), torch.from_numpy(norm.bias)))
+    expected = F.conv2d(xt, torch.from_numpy(conv.weight), torch.from_numpy(conv.bias), stride=stride,
+                        padding=k // 2).numpy() + shift[:, :, None, None]
+    residual = rng.standard_normal(expected.shape, dtype=np.float32)
+    x_before = x.copy()
+    ours = conv(x, norm=norm, shift=shift, residual=residual)
+    np.testing.assert_allclose(ours, expected + residual, atol=1e-5)
+    np.testing.assert_array_equal(x, x_before)
 
 
 @pytest.mark.parametrize("silu", [False, True])

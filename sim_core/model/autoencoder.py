@@ -31,7 +31,7 @@ class Encoder(Module):
             h = res(h)
             if i < len(self.downsample):
                 h = self.downsample[i](h)
-        return self.conv_out(self.norm_out(h, silu=True))
+        return self.conv_out(h, norm=self.norm_out)
 
 
 class Decoder(Module):
@@ -50,7 +50,7 @@ class Decoder(Module):
             h = res(h)
             if i < len(self.upsample):
                 h = self.upsample[i](upsample_nearest(h))
-        return self.conv_out(self.norm_out(h, silu=True))
+        return self.conv_out(h, norm=self.norm_out)
 
 
 class Autoencoder(Module):

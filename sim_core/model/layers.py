@@ -147,27 +147,31 @@ def _winograd_tiles_kernel(xp, th, tw, v):  # pragma: no cover  (compiled)
                 v[12, q, j], v[13, q, j], v[14, q, j], v[15, q, j] = t30 - t32, t31 + t32, t32 - t31, t31 - t33
 
 
-def winograd_tiles(x):
-    """V = Bᵀ d B for every 4×4 tile d (stride 2, zero padding 1) of x (N, C, H, W), as
+def winograd_tiles(x, norm=None):
+    """V = Bᵀ d B for every 4×4 tile d (stride 2, zero padding 1) of x (N, C, H, W), or of
+    SiLU(norm(x)) when a GroupNorm is given (written straight into the padded copy), as
     16 matrices (16, C, N·th·tw) with th = ⌈H/2⌉ and tw = ⌈W/2⌉ tiles down and across, in
     this thread's scratch space (valid until its next call)."""
     n, c, h, w = x.shape
     th, tw = (h + 1) // 2, (w + 1) // 2
     xp = scratch("winograd.padded", (c, n, 2 * th + 2, 2 * tw + 2))  # the border stays zero
-    xp[:, :, 1:h + 1, 1:w + 1] = x.transpose(1, 0, 2, 3)
+    if norm is None:
+        xp[:, :, 1:h + 1, 1:w + 1] = x.transpose(1, 0, 2, 3)
+    else:
+        norm(x, silu=True, padded_into=xp)
     v = _tile_stack("winograd.tiles", c * n * th, tw)
     _winograd_tiles_kernel(xp.reshape(-1, 2 * tw + 2), th, tw, v)
     return v[:, :c * n * th].reshape(16, c, -1), th, tw
 
 
 @layer_kernel
-def _winograd_output_kernel(m, bias, th, tw, out):  # pragma: no cover  (compiled)
-    """out[(n·C_out + o)·2th + 2i + a, 2j + b] = (Aᵀ M A)[a, b] + bias[o], M the 4×4 values
-    m[:, (o·N + n)·th + i, j], Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]."""
-    cout = len(bias)
-    n_img = out.shape[0] // (cout * 2 * th)
+def _winograd_output_kernel(m, bias, th, tw, residual, add_residual, out):  # pragma: no cover  (compiled)
+    """out[(n·C_out + o)·2th + 2i + a, 2j + b] = (Aᵀ M A)[a, b] + bias[n, o] (+ the same entry of
+    residual when asked), M the 4×4 values m[:, (o·N + n)·th + i, j], Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]."""
+    n_img, cout = bias.shape
     for o in range(cout):
         for n in range(n_img):
+            b = bias[n, o]
             for i in range(th):
                 q, r = (o * n_img + n) * th + i, (n * cout + o) * 2 * th + 2 * i
                 for j in range(tw):
@@ -179,8 +183,13 @@ def _winograd_output_kernel(m, bias, th, tw, out):  # pragma: no cover  (compile
                     b1 = m[5, q, j] - m[9, q, j] - m[13, q, j]
                     b2 = m[6, q, j] - m[10, q, j] - m[14, q, j]
                     b3 = m[7, q, j] - m[11, q, j] - m[15, q, j]
-                    out[r, 2 * j], out[r, 2 * j + 1] = a0 + a1 + a2 + bias[o], a1 - a2 - a3 + bias[o]
-                    out[r + 1, 2 * j], out[r + 1, 2 * j + 1] = b0 + b1 + b2 + bias[o], b1 - b2 - b3 + bias[o]
+                    y00, y01, y10, y11 = a0 + a1 + a2 + b, a1 - a2 - a3 + b, b0 + b1 + b2 + b, b1 - b2 - b3 + b
+                    if add_residual:
+                        y00 += residual[r, 2 * j]
+                        y01 += residual[r, 2 * j + 1]
+                        y10 += residual[r + 1, 2 * j]
+                        y11 += residual[r + 1, 2 * j + 1]
+                    out[r, 2 * j], out[r, 2 * j + 1], out[r + 1, 2 * j], out[r + 1, 2 * j + 1] = y00, y01, y10, y11
 
 
 class Conv2d(Module):
@@ -211,23 +220,46 @@ class Conv2d(Module):
         x = np.asarray(x, dtype=np.float32)
         return winograd_tiles(x)[0].copy() if self.winograd else im2col(x, self.k, self.stride)[0]
 
-    def __call__(self, x):
+    def __call__(self, x, shift=None, residual=None, norm=None):
+        """conv(x) + bias, plus shift[n, o] for image n and output channel o (a ResBlock's
+        timestep projection) and a residual of the output's shape, when given; with a
+        GroupNorm, conv(SiLU(norm(x))). Winograd's passes take these on the way in and
+        out: they make no arrays of their own."""
         n, _, h, w = x.shape
-        if self.k == 1:  # a 1×1 convolution mixes channels only
-            out = self.weight.reshape(len(self.bias), -1) @ x.reshape(n, x.shape[1], -1)
-            return (out + self.bias[:, None]).reshape(n, -1, h, w)
+        bias = self.bias if shift is None else self.bias + shift  # (C_out,) or (N, C_out)
         if self.winograd:
-            v, th, tw = winograd_tiles(x)
-            rows = len(self.bias) * n * th
-            m = _tile_stack("winograd.products", rows, tw)
-            np.matmul(self.matrix(), v, out=m[:, :rows].reshape(16, len(self.bias), -1))
-            out = np.empty((n, len(self.bias), 2 * th, 2 * tw), dtype=np.float32)
-            _winograd_output_kernel(m, self.bias, th, tw, out.reshape(-1, 2 * tw))
-            return out if (2 * th, 2 * tw) == (h, w) else np.ascontiguousarray(out[:, :, :h, :w])
-        cols, h_out, w_out = im2col(x, self.k, self.stride)
-        out = self.matrix() @ cols
-        out += self.bias[:, None]
-        return out.reshape(n, -1, h_out, w_out)
+            return self._winograd(x, bias, residual, norm)
+        if norm is not None:
+            x = norm(x, silu=True)
+        if self.k == 1:  # a 1×1 convolution mixes channels only
+            out, h_out, w_out = self.weight.reshape(len(self.bias), -1) @ x.reshape(n, x.shape[1], -1), h, w
+        else:
+            cols, h_out, w_out = im2col(x, self.k, self.stride)
+            out = self.matrix() @ cols
+        out += bias[..., None]
+        out = out.reshape(n, -1, h_out, w_out)
+        if residual is not None:
+            out += residual
+        return out
+
+    def _winograd(self, x, bias, residual, norm):
+        n, _, h, w = x.shape
+        v, th, tw = winograd_tiles(x, norm)
+        cout = len(self.bias)
+        rows = cout * n * th
+        m = _tile_stack("winograd.products", rows, tw)
+        np.matmul(self.matrix(), v, out=m[:, :rows].reshape(16, cout, -1))
+        out = np.empty((n, cout, 2 * th, 2 * tw), dtype=np.float32)
+        whole = (2 * th, 2 * tw) == (h, w)  # odd sizes: the last tile's extra row or column is cut
+        fused = np.ascontiguousarray(residual, dtype=np.float32) if whole and residual is not None else out
+        _winograd_output_kernel(m, np.ascontiguousarray(np.broadcast_to(bias, (n, cout))), th, tw,
+                                fused.reshape(-1, 2 * tw), fused is not out, out.reshape(-1, 2 * tw))
+        if whole:
+            return out
+        out = np.ascontiguousarray(out[:, :, :h, :w])
+        if residual is not None:
+            out += residual
+        return out
 
 
 def conv2d_reference(x, weight, bias, stride=1):
@@ -266,10 +298,19 @@ def _sigmoid(x):  # pragma: no cover  (compiled)
 
 
 @layer_kernel
-def _group_norm_kernel(x, groups, eps, weight, bias, then_silu, out):  # pragma: no cover  (compiled)
+def _normalised(v, scale, shift, then_silu):  # pragma: no cover  (compiled, inlined)
+    y = v * scale + shift
+    return y * _sigmoid(y) if then_silu else y
+
+
+@layer_kernel
+def _group_norm_kernel(x, h, groups, eps, weight, bias, then_silu, padded, out):  # pragma: no cover  (compiled)
     """out[n, c] = γ_c·(x[n, c] − μ)/√(σ² + ε) + β_c, μ and σ² over the group of c in image n
-    (two passes, float64 sums); then SiLU(y) = y·σ(y) when asked, in the same pass."""
+    (two passes, float64 sums); then SiLU(y) = y·σ(y) when asked, in the same pass.
+    x (N, C, H·W); out (N, C, H, W), or when padded the inside of a zero-bordered
+    channels-first copy (C, N, H + 2, W + 2), as the Winograd tiles read it."""
     n_img, channels, size = x.shape
+    w = size // h
     per = channels // groups
     count = per * size
     for n in range(n_img):
@@ -288,19 +329,19 @@ def _group_norm_kernel(x, groups, eps, weight, bias, then_silu, out):  # pragma:
             for c in range(g * per, (g + 1) * per):
                 scale = np.float32(weight[c] * rstd)
                 shift = np.float32(bias[c] - mean * weight[c] * rstd)
-                row = out[n, c]
-                if then_silu:
-                    for p in range(size):
-                        y = x[n, c, p] * scale + shift
-                        row[p] = y * _sigmoid(y)
-                else:
-                    for p in range(size):
-                        row[p] = x[n, c, p] * scale + shift
+                for i in range(h):
+                    if padded:
+                        for j in range(w):
+                            out[c, n, i + 1, j + 1] = _normalised(x[n, c, i * w + j], scale, shift, then_silu)
+                    else:
+                        for j in range(w):
+                            out[n, c, i, j] = _normalised(x[n, c, i * w + j], scale, shift, then_silu)
 
 
 class GroupNorm(Module):
     """Normalise each group of channels over (channels, H, W) to mean 0, variance 1, then
-    scale and shift per channel (Wu & He 2018). silu=True applies SiLU in the same pass."""
+    scale and shift per channel (Wu & He 2018). silu=True applies SiLU in the same pass;
+    out, an (N, C, H, W) view, receives the result instead of a new array."""
 
     def __init__(self, groups: int, channels: int, eps: float = 1e-5):
         super().__init__()
@@ -308,12 +349,12 @@ class GroupNorm(Module):
         self.param("weight", channels)
         self.param("bias", channels)
 
-    def __call__(self, x, silu: bool = False):
-        n, c = x.shape[:2]
+    def __call__(self, x, silu: bool = False, padded_into=None):
+        n, c, h, w = x.shape
         x = np.ascontiguousarray(x, dtype=np.float32)
-        out = np.empty_like(x)
-        _group_norm_kernel(x.reshape(n, c, -1), self.groups, self.eps, self.weight, self.bias, silu,
-                           out.reshape(n, c, -1))
+        out = np.empty_like(x) if padded_into is None else padded_into
+        _group_norm_kernel(x.reshape(n, c, h * w), h, self.groups, self.eps, self.weight, self.bias, silu,
+                           padded_into is not None, out)
         return out
 
 

@@ -34,6 +34,7 @@ HEAD_DIM = 32
 
 class ResBlock(Module):
     """h = conv(SiLU(GN(x))) + MLP(t_emb);  out = skip(x) + conv(SiLU(GN(h)))
+    The MLP is SiLU then Linear; the U-Net hands every block SiLU(t_emb), computed once.
     (tdim=None: no timestep, as in the autoencoder)"""
 
     def __init__(self, cin, cout, tdim=None):
@@ -43,12 +44,9 @@ class ResBlock(Module):
         self.norm2, self.conv2 = GroupNorm(GROUPS, cout), Conv2d(cout, cout, 3)
         self.skip = Conv2d(cin, cout, 1) if cin != cout else None
 
-    def __call__(self, x, temb=None):
-        h = self.conv1(self.norm1(x, silu=True))
-        if self.time is not None:
-            h = h + self.time(silu(temb))[:, :, None, None]
-        h = self.conv2(self.norm2(h, silu=True))
-        return (x if self.skip is None else self.skip(x)) + h
+    def __call__(self, x, silu_temb=None):
+        h = self.conv1(x, norm=self.norm1, shift=None if self.time is None else self.time(silu_temb))
+        return self.conv2(h, norm=self.norm2, residual=x if self.skip is None else self.skip(x))
 
 
 class Attention(Module):
@@ -171,8 +169,8 @@ class Level(Module):
         self.self_attn = Attention(cout) if self_attn else None
         self.cross_attn = Attention(cout, context_dim) if cross_attn else None
 
-    def __call__(self, x, temb, context, capture, name):
-        x = self.res(x, temb)
+    def __call__(self, x, silu_temb, context, capture, name):
+        x = self.res(x, silu_temb)
         if self.self_attn is not None:
             x = self.self_attn(x)
         if self.cross_attn is not None:
@@ -212,23 +210,23 @@ class UNet(Module):
         """ε for x (N, 3, H, W) at timesteps t (N,) given the text encoder's context
         (N, L, D). `capture`, a dict, receives every level's feature maps and every
         cross-attention map; use_skips=False feeds the decoder zeros instead of the skips."""
-        temb = self.time2(silu(self.time1(timestep_embedding(t, self.time_freq_dim))))
+        silu_temb = silu(self.time2(silu(self.time1(timestep_embedding(t, self.time_freq_dim)))))
         h = self.conv_in(x)
         keep = (lambda name, value: capture.__setitem__(name, value)) if capture is not None else (lambda *_: None)
         skips = []
         for i, level in enumerate(self.down):
-            h = level(h, temb, context, capture, f"down.{i}")
+            h = level(h, silu_temb, context, capture, f"down.{i}")
             keep(f"down.{i}", h)
             skips.append(h if use_skips else np.zeros_like(h))
             if i < len(self.downsample):
                 h = self.downsample[i](h)
-        h = self.mid1(h, temb)
+        h = self.mid1(h, silu_temb)
         h = self.mid_cross(self.mid_attn(h), context, capture, "cross_attn.mid")
-        h = self.mid2(h, temb)
+        h = self.mid2(h, silu_temb)
         keep("mid", h)
         for j, level in enumerate(self.up):
             if j > 0:
                 h = upsample_nearest(h)
-            h = level(np.concatenate([h, skips.pop()], axis=1), temb, context, capture, f"up.{j}")
+            h = level(np.concatenate([h, skips.pop()], axis=1), silu_temb, context, capture, f"up.{j}")
             keep(f"up.{j}", h)
-        return self.conv_out(self.norm_out(h, silu=True))
+        return self.conv_out(h, norm=self.norm_out)
