@@ -64,8 +64,8 @@ def unet_flops(model, x, t, cond) -> float:
     count = [0]
     conv_call, linear_call, attention_call = layers.Conv2d.__call__, layers.Linear.__call__, unet.Attention.__call__
 
-    def conv(self, inp):
-        out = conv_call(self, inp)
+    def conv(self, inp, **kwargs):
+        out = conv_call(self, inp, **kwargs)
         count[0] += 2 * out.size * self.weight[0].size
         return out
 
@@ -98,10 +98,10 @@ def convolution_products(model, x, t, cond) -> list:
 
     pairs, conv_call = [], layers.Conv2d.__call__
 
-    def conv(self, inp):
+    def conv(self, inp, norm=None, **kwargs):
         if self.k > 1:
-            pairs.append((self.matrix(), self.columns(inp)))
-        return conv_call(self, inp)
+            pairs.append((self.matrix(), self.columns(inp if norm is None else norm(inp, silu=True))))
+        return conv_call(self, inp, norm=norm, **kwargs)
 
     layers.Conv2d.__call__ = conv
     try:
