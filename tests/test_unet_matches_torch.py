@@ -1,5 +1,7 @@
 """The numpy U-Net equals its torch twin on the same weights, to 1e-4."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -41,6 +43,34 @@ def test_unet_matches_torch(twins, use_skips):
     got = ours(x, t, ours.text(ids), use_skips=use_skips)
     assert np.abs(expected).mean() > 0.1  # a meaningful comparison
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
+
+
+def test_kept_prompt_projections_follow_the_prompt_and_the_weights(twins):
+    """Cross-attention keeps each prompt's projections between calls: another prompt, or new
+    weights, must still get torch's answer."""
+    ours, twin = twins
+    x = np.random.default_rng(1).standard_normal((2, 3, 32, 32), dtype=np.float32)
+    t = np.array([300, 300])
+
+    def both(prompts, net):
+        ids = tokenize(prompts, token_list())
+        with torch.no_grad():
+            expected = net(torch.from_numpy(x), torch.from_numpy(t), torch.from_numpy(ids)).numpy()
+        return ours(x, t, ours.text(ids)), expected
+
+    for prompts in (["red star", ""], ["blue circle", "green"]):
+        np.testing.assert_allclose(*both(prompts, twin), atol=1e-4, rtol=1e-4)
+    other = copy.deepcopy(twin)
+    with torch.no_grad():  # the same text encoder, so the same context: only the weights tell
+        for name, p in other.named_parameters():
+            if not name.startswith("text."):
+                p.mul_(1.1)
+    ours.assign({k: v.detach().numpy().copy() for k, v in other.state_dict().items()})
+    try:
+        got, expected = both(["blue circle", "green"], other)
+        np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
+    finally:  # the fixture's weights back, for the other tests
+        ours.assign({k: v.detach().numpy().copy() for k, v in twin.state_dict().items()})
 
 
 def test_text_encoder_matches_torch(twins):
