@@ -1,4 +1,6 @@
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pygame
@@ -223,3 +225,36 @@ def test_warmup_compiles_on_a_worker_then_opens_the_title(app):
     app.run_until(lambda: frames.append(1) or isinstance(app.top, TitleScene), timeout=120)
     assert isinstance(app.top, TitleScene) and warm.done == len(WARMUPS)
     assert len(frames) > 1  # the window kept drawing while it compiled
+
+
+WARM_THEN_SAMPLE = """
+import sys
+import numba
+import numpy as np
+from game.scenes.warmup import WARMUPS
+from sim_core.model import load_latent_model, load_model
+
+def signatures():
+    return {(name, key): len(value.signatures) for name, module in list(sys.modules.items())
+            if name.startswith("sim_core") for key, value in vars(module).items()
+            if isinstance(value, numba.core.registry.CPUDispatcher)}
+
+for warm in WARMUPS:
+    warm()
+before = signatures()
+model = load_model()
+x = np.zeros((2, 3, 32, 32), np.float32)
+model(x, 500, np.concatenate([model.encode_prompt("red star"), model.encode_prompt("")]))
+model(x[:1], 500)
+latent = load_latent_model()
+latent.decode(latent(np.zeros((1, 4, 8, 8), np.float32), 10, latent.encode_prompt("red star")))
+print(sorted(key for key, count in signatures().items() if count != before.get(key, 0)))
+"""
+
+
+def test_warmup_compiles_every_kernel_signature_the_models_use():
+    """A fresh process: after the warm-up, running the shipped models compiles nothing more
+    (a compile there would stall the first sample for seconds)."""
+    out = subprocess.run([sys.executable, "-c", WARM_THEN_SAMPLE], capture_output=True, text=True, timeout=600,
+                         cwd=GAME.parent, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -252,7 +252,8 @@ class Conv2d(Module):
         out = np.empty((n, cout, 2 * th, 2 * tw), dtype=np.float32)
         whole = (2 * th, 2 * tw) == (h, w)  # odd sizes: the last tile's extra row or column is cut
         fused = np.ascontiguousarray(residual, dtype=np.float32) if whole and residual is not None else out
-        _winograd_output_kernel(m, np.ascontiguousarray(np.broadcast_to(bias, (n, cout))), th, tw,
+        bias = np.array(np.broadcast_to(bias, (n, cout)), order="C")  # writable and C-ordered: one compiled signature
+        _winograd_output_kernel(m, bias, th, tw,
                                 fused.reshape(-1, 2 * tw), fused is not out, out.reshape(-1, 2 * tw))
         if whole:
             return out
