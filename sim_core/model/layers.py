@@ -6,6 +6,7 @@ attributes, so a torch state_dict maps onto it name for name ("down.1.res.conv1.
 """
 
 import math
+import operator
 import threading
 
 import numpy as np
@@ -17,6 +18,7 @@ from sim_core._numba import layer_kernel
 class Module:
     def __init__(self):
         self._shapes: dict[str, tuple[int, ...]] = {}
+        self._kept: dict[str, tuple] = {}  # see kept()
 
     def param(self, name: str, *shape: int) -> None:
         self._shapes[name] = shape
@@ -37,6 +39,18 @@ class Module:
             yield prefix + name, shape
         for name, child in self.children():
             yield from child.named_shapes(f"{prefix}{name}.")
+
+    def kept(self, name: str, make, weights: tuple, context=None):
+        """make()'s arrays, derived from this module's `weights` (and `context`, when given),
+        made once and kept under `name` until one of those weight arrays is replaced (new
+        weights assigned) or the context's values change."""
+        entry = self._kept.get(name)  # read once: another thread may replace it
+        if entry is not None and all(map(operator.is_, weights, entry[0])) and (
+                context is None or np.array_equal(entry[1], context)):
+            return entry[2]
+        value = make()
+        self._kept[name] = (weights, None if context is None else context.copy(), value)
+        return value
 
     def assign(self, weights: dict, prefix: str = "") -> None:
         """Take this module's arrays from `weights` (already checked by the loader)."""
@@ -203,17 +217,13 @@ class Conv2d(Module):
         self.winograd = (k, stride) == (3, 1)
         self.param("weight", cout, cin, k, k)
         self.param("bias", cout)
-        self._matrix = self._matrix_of = None
 
     def matrix(self):
         """The kernels as the product's left side: Winograd's U (16, C_out, C_in), or
         (C_out, k·k·C_in) in im2col's row order; remade when the weight array changes."""
-        if self._matrix_of is not self.weight:
-            w = self.weight
-            self._matrix = (winograd_kernels(w) if self.winograd
-                            else np.ascontiguousarray(w.transpose(0, 2, 3, 1).reshape(len(w), -1)))
-            self._matrix_of = w
-        return self._matrix
+        w = self.weight
+        return self.kept("matrix", lambda: winograd_kernels(w) if self.winograd
+                         else np.ascontiguousarray(w.transpose(0, 2, 3, 1).reshape(len(w), -1)), (w,))
 
     def columns(self, x):
         """The product's right side for input x: Winograd's V, or im2col's columns."""
@@ -251,10 +261,10 @@ class Conv2d(Module):
         np.matmul(self.matrix(), v, out=m[:, :rows].reshape(16, cout, -1))
         out = np.empty((n, cout, 2 * th, 2 * tw), dtype=np.float32)
         whole = (2 * th, 2 * tw) == (h, w)  # odd sizes: the last tile's extra row or column is cut
-        fused = np.ascontiguousarray(residual, dtype=np.float32) if whole and residual is not None else out
+        add = whole and residual is not None  # else added after the cut
+        added = np.ascontiguousarray(residual, dtype=np.float32) if add else out  # out: a placeholder, unread
         bias = np.array(np.broadcast_to(bias, (n, cout)), order="C")  # writable and C-ordered: one compiled signature
-        _winograd_output_kernel(m, bias, th, tw,
-                                fused.reshape(-1, 2 * tw), fused is not out, out.reshape(-1, 2 * tw))
+        _winograd_output_kernel(m, bias, th, tw, added.reshape(-1, 2 * tw), add, out.reshape(-1, 2 * tw))
         if whole:
             return out
         out = np.ascontiguousarray(out[:, :, :h, :w])
@@ -341,8 +351,9 @@ def _group_norm_kernel(x, h, groups, eps, weight, bias, then_silu, padded, out):
 
 class GroupNorm(Module):
     """Normalise each group of channels over (channels, H, W) to mean 0, variance 1, then
-    scale and shift per channel (Wu & He 2018). silu=True applies SiLU in the same pass;
-    out, an (N, C, H, W) view, receives the result instead of a new array."""
+    scale and shift per channel (Wu & He 2018). silu=True applies SiLU in the same pass.
+    padded_into, a zero-bordered channels-first array (C, N, H + 2, W + 2), receives the
+    result inside its border instead of a new array (Winograd's padded input)."""
 
     def __init__(self, groups: int, channels: int, eps: float = 1e-5):
         super().__init__()

@@ -61,7 +61,6 @@ class Attention(Module):
         self.k = Linear(context_dim or ch, ch)
         self.v = Linear(context_dim or ch, ch)
         self.out = Linear(ch, ch)
-        self._qkv = self._qkv_of = self._prompt = None
 
     def __call__(self, x, context=None, capture=None, name=""):
         return self.self_attention(x) if context is None else self.cross_attention(x, context, capture, name)
@@ -70,12 +69,13 @@ class Attention(Module):
         """W_q/√d, W_k and W_v stacked (3C, C), and their biases (3C, 1): one product makes
         q, k and v; remade when a weight array changes."""
         parts = (self.q.weight, self.k.weight, self.v.weight, self.q.bias, self.k.bias, self.v.bias)
-        if self._qkv_of is None or any(a is not b for a, b in zip(parts, self._qkv_of)):
+
+        def make():
             scale = np.float32(1 / np.sqrt(self.q.weight.shape[0] // self.heads))
-            self._qkv = (np.concatenate([parts[0] * scale, *parts[1:3]]),
-                         np.concatenate([parts[3] * scale, *parts[4:]])[:, None])
-            self._qkv_of = parts
-        return self._qkv
+            return (np.concatenate([parts[0] * scale, *parts[1:3]]),
+                    np.concatenate([parts[3] * scale, *parts[4:]])[:, None])
+
+        return self.kept("qkv", make, parts)
 
     def self_attention(self, x):
         """softmax(q kᵀ/√d) v per head, channels first: q, k, v are (d, pixels) per head, so
@@ -96,9 +96,9 @@ class Attention(Module):
         k·b_q/√d (N, heads, L, 1), and its values with W_o folded in, (N, C, heads·L).
         A sample asks with the same prompts at every step, so the last answer is kept."""
         weights = (self.q.weight, self.q.bias, self.k.weight, self.k.bias, self.v.weight, self.v.bias, self.out.weight)
-        kept = self._prompt  # read once: another thread may replace it
-        if kept is not None and all(a is b for a, b in zip(weights, kept[0])) and np.array_equal(kept[1], context):
-            return kept[2]
+        return self.kept("prompt", lambda: self._fold_prompt(context), weights, context)
+
+    def _fold_prompt(self, context):
         n, length, _ = context.shape
         c = self.q.weight.shape[0]
         heads, d = self.heads, c // self.heads
@@ -108,7 +108,6 @@ class Attention(Module):
         key_bias = k @ self.q.bias.reshape(heads, d, 1)
         values = self.out.weight.reshape(c, heads, d).transpose(1, 0, 2) @ np.swapaxes(v, -1, -2)  # (N, heads, C, L)
         values = np.ascontiguousarray(values.transpose(0, 2, 1, 3).reshape(n, c, heads * length))
-        self._prompt = (weights, context.copy(), (keys, key_bias, values))
         return keys, key_bias, values
 
     def cross_attention(self, x, context, capture=None, name=""):
