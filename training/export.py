@@ -40,18 +40,23 @@ def export_unet(run: Path, dest: Path) -> dict:
     ckpt = torch.load(run / "checkpoint.pt", weights_only=False, map_location="cpu")
     cfg = ckpt["config"]
     latent = "autoencoder" in cfg
+    prediction_type = cfg.get("prediction_type", "epsilon")
     card = {
         "name": dest.name,
         "kind": "latent-unet" if latent else "unet",
-        "description": "ε-prediction U-Net with a text encoder for the "
+        "description": ("v" if prediction_type == "v_prediction" else "ε") + "-prediction U-Net with a text encoder for the "
                        + ("8×8×4 latents of the shapes world's autoencoder" if latent else "32×32 shapes world"),
         "image_size": 8 if latent else 32,
         **({"autoencoder": Path(cfg["autoencoder"]).name} if latent else {}),
-        "prediction_type": "epsilon",
+        "prediction_type": prediction_type,
         "architecture": cfg["architecture"],
         "tokens": token_list(),
         "vocabulary": {"colors": list(VOCABULARY.colors), "shapes": list(VOCABULARY.shapes)},
-        "schedule": {"kind": cfg["schedule"], "num_steps": cfg["num_train_timesteps"], "zero_terminal_snr": False},
+        "schedule": {"kind": cfg["schedule"], "num_steps": cfg["num_train_timesteps"],
+                     "zero_terminal_snr": cfg.get("zero_terminal_snr", False)},
+        # how to sample it, so that no caller needs to know: trailing starts every run at x_T
+        # (Lin et al. 2023); clipping x̂_0 is only a crutch for an ε model at ᾱ ≈ 0
+        "sampling": {"spacing": "trailing", "clip_sample": None},
         "training": {
             "command": ckpt.get("command", f"python -m training.train{' --config latent8' if latent else ''} --run {run} "
                                            f"--steps {cfg['steps']}") + f" && python -m training.export --run {run} --dest {dest}",

@@ -1,9 +1,12 @@
-"""Train the shapes-world U-Net (ε-prediction, classifier-free guidance dropout, EMA).
+"""Train the shapes-world U-Net (v-prediction on a zero-terminal-SNR schedule, classifier-free
+guidance dropout, EMA).
 
     python -m training.train --run training/runs/shapes32 --steps 6000
     python -m training.train --run training/runs/shapes32 --steps 6000   # resumes
     python -m training.train --config latent8 --run training/runs/latent8   # on the autoencoder's latents
     python -m training.train --steps 30000 --batch-size 256 --workers 12   # on a GPU, when there is one
+    python -m training.train --run training/runs/shapes32-v --init-from assets/models/shapes32 \
+        --steps 21000 --lr-restart   # fine-tune an exported model into the config's objective
 
 Resumes from the run folder's checkpoint when there is one. Training data is rendered on
 the fly by sim_core.worlds.shapes, so every batch is new. Export with training.export.
@@ -41,6 +44,11 @@ CONFIG = dict(
     p_one_word=0.10,  # "red" or "star" alone
     schedule="cosine",
     num_train_timesteps=1000,
+    # Lin et al. 2023: x_{T−1} is pure noise (ᾱ = 0), so the model must predict
+    # v = √ᾱ ε − √(1−ᾱ) x_0 (ε says nothing about x_0 where there is no signal)
+    zero_terminal_snr=True,
+    prediction_type="v_prediction",
+    lr_from_step=0,  # the warm-up and cosine decay start here (a fine-tune restarts them)
     checkpoint_minutes=2,
     seed=0,
     threads=2,
@@ -107,10 +115,18 @@ def batches(first: int, cfg, tokens: list[str], workers: int):
         yield from pool.imap(make, steps, chunksize=4)
 
 
+def training_target(x0, noise, ac, cfg):
+    """What the network learns to output: ε, or v = √ᾱ ε − √(1−ᾱ) x_0 (Salimans & Ho 2022, eq. 5)."""
+    if cfg["prediction_type"] == "epsilon":
+        return noise
+    return ac.sqrt() * noise - (1 - ac).sqrt() * x0
+
+
 def lr_at(step: int, cfg) -> float:
+    step, steps = step - cfg.get("lr_from_step", 0), cfg["steps"] - cfg.get("lr_from_step", 0)
     if step < cfg["warmup"]:
         return cfg["lr"] * (step + 1) / cfg["warmup"]
-    progress = (step - cfg["warmup"]) / max(1, cfg["steps"] - cfg["warmup"])
+    progress = (step - cfg["warmup"]) / max(1, steps - cfg["warmup"])
     floor = cfg["final_lr_fraction"]
     return cfg["lr"] * (floor + (1 - floor) * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0))))
 
@@ -127,10 +143,13 @@ def main(argv=None):
     parser.add_argument("--init-from", type=Path, metavar="MODEL_DIR",
                         help="with no checkpoint in --run: start from an exported model's weights "
                              "(model and EMA; the optimizer starts fresh)")
+    parser.add_argument("--lr-restart", action="store_true",
+                        help="with --init-from: warm up and decay the learning rate again from the model's step")
+    parser.add_argument("--prediction-type", choices=("epsilon", "v_prediction"), help="default: the config's")
     args = parser.parse_args(argv)
     base = CONFIGS[args.config]
     cfg = dict(base, steps=args.steps or base["steps"], batch_size=args.batch_size, threads=args.threads,
-               device=args.device)
+               device=args.device, prediction_type=args.prediction_type or base["prediction_type"])
     command = shlex.join(["python", "-m", "training.train", *(sys.argv[1:] if argv is None else argv)])
     device = torch.device(args.device)
     torch.set_num_threads(cfg["threads"])
@@ -148,6 +167,7 @@ def main(argv=None):
         model.load_state_dict(ckpt["model"])
         ema.load_state_dict(ckpt["ema"])
         opt.load_state_dict(ckpt["opt"])
+        cfg["lr_from_step"] = ckpt["config"].get("lr_from_step", 0)
         step, seconds, losses = ckpt["step"], ckpt["seconds"], ckpt["losses"]
         history = ckpt.get("history", [])
         print(f"resuming {ckpt_path} at step {step}")
@@ -156,14 +176,17 @@ def main(argv=None):
         ema.load_state_dict(load_into(model, args.init_from, card).state_dict())
         step, seconds = card["training"]["steps"], float(card["training"]["seconds"])
         history = list(card["training"].get("history", []))
+        if args.lr_restart:
+            cfg["lr_from_step"] = step
         print(f"starting from {args.init_from} (step {step})")
     # each invocation, for the model card
-    history.append({"from_step": step, "steps": cfg["steps"], "batch_size": cfg["batch_size"], "device": device.type})
+    history.append({"from_step": step, "steps": cfg["steps"], "batch_size": cfg["batch_size"], "device": device.type,
+                    "prediction_type": cfg["prediction_type"], "zero_terminal_snr": cfg["zero_terminal_snr"],
+                    "lr_from_step": cfg["lr_from_step"]})
 
     tokens = token_list()
-    alphas_cumprod = torch.from_numpy(
-        make_schedule(cfg["schedule"], cfg["num_train_timesteps"]).alphas_cumprod.copy()
-    ).to(device)
+    schedule = make_schedule(cfg["schedule"], cfg["num_train_timesteps"], zero_terminal_snr=cfg["zero_terminal_snr"])
+    alphas_cumprod = torch.from_numpy(schedule.alphas_cumprod.copy()).to(device)
     encoder, scale = load_encoder(Path(cfg["autoencoder"])) if "autoencoder" in cfg else (None, 1.0)
     if encoder is not None:
         encoder.to(device)
@@ -179,14 +202,15 @@ def main(argv=None):
         ids, t = torch.from_numpy(ids).to(device), torch.from_numpy(t).to(device)
         ac = alphas_cumprod[t][:, None, None, None]
         x_t = ac.sqrt() * x0 + (1 - ac).sqrt() * noise  # q_sample, eq. 4
-        loss = torch.mean((model(x_t, t, ids) - noise) ** 2)  # ‖ε − ε_θ(x_t, t)‖²
+        loss = torch.mean((model(x_t, t, ids) - training_target(x0, noise, ac, cfg)) ** 2)  # ‖target − net(x_t, t)‖²
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        decay = min(cfg["ema_decay"], (1 + step) / (10 + step))
+        k = step - cfg["lr_from_step"]  # a fine-tune's EMA forgets the old objective's weights
+        decay = min(cfg["ema_decay"], (1 + k) / (10 + k))
         with torch.no_grad():
             torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
         step += 1
