@@ -1,7 +1,9 @@
 """Running a sampler with a model: the reverse process from x_T to x_0, step by step.
 
 `sample_progressive` is a generator (as improved-diffusion's p_sample_loop_progressive):
-the game advances it one step per frame; `sample` runs it to the end.
+the game advances it one step per frame; `sample` runs it to the end. Both sample the way
+the model's card says (its prediction_type, timestep spacing and clipping), unless told
+otherwise, so a caller never needs to know them; `sampler_for` builds that sampler.
 """
 
 from dataclasses import dataclass
@@ -9,9 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim_core._checks import check_images
-from sim_core.guidance import cfg
+from sim_core.guidance import cfg, rescale_cfg
 from sim_core.samplers import Sampler, make_sampler
 from sim_core.schedules import Schedule
+
+# how to sample a model whose card says nothing (the defaults of the sim_core contract)
+DEFAULT_SAMPLING = {"prediction_type": "epsilon", "spacing": "trailing", "clip_sample": None}
+FROM_MODEL = "from the model's card"  # an option left to the model (clip_sample=None means off)
 
 
 @dataclass
@@ -21,21 +27,41 @@ class SampleStep:
     index: int  # 0 .. steps−1
     t: int  # the training timestep of x_t
     x_t: np.ndarray  # the sample entering this step
-    eps: np.ndarray  # the (guided) predicted noise ε_θ(x_t, t)
+    model_output: np.ndarray  # the (guided) prediction: ε̂, or v̂ for a v-prediction model
+    eps: np.ndarray  # the predicted noise ε̂ (the model's own, or the one its v̂ implies)
     pred_original_sample: np.ndarray  # x̂_0
     prev_sample: np.ndarray  # the sample leaving this step
 
 
-def predict_noise(model, x: np.ndarray, t: int, cond, uncond, guidance: float) -> np.ndarray:
-    """ε_θ(x_t, t) with classifier-free guidance: the conditional and unconditional branches
-    go through the model as one batch of 2N. Without a prompt, or at w = 1 (where guidance
-    changes nothing), one batch of N."""
+def model_sampling(model) -> dict:
+    """The model card's prediction_type, spacing and clip_sample (defaults where it has none)."""
+    return {key: getattr(model, key, default) for key, default in DEFAULT_SAMPLING.items()}
+
+
+def sampler_for(model, kind: str = "ddim", steps: int = 50, schedule: Schedule | None = None,
+                spacing: str | None = None, eta: float = 0.0, clip_sample=FROM_MODEL,
+                prediction_type: str | None = None) -> Sampler:
+    """make_sampler with the model's own settings for whatever is not given (clip_sample
+    applies to DDPM and DDIM only: for DPM-Solver++ the model's clipping is left out)."""
+    own = model_sampling(model)
+    if clip_sample == FROM_MODEL:
+        clip_sample = own["clip_sample"] if kind != "dpmsolver++" else None
+    return make_sampler(kind, model.schedule if schedule is None else schedule, steps,
+                        spacing=spacing or own["spacing"], eta=eta, clip_sample=clip_sample,
+                        prediction_type=prediction_type or own["prediction_type"])
+
+
+def predict(model, x: np.ndarray, t: int, cond, uncond, guidance: float, guidance_rescale: float = 0.0) -> np.ndarray:
+    """The model's output at x_t (ε̂ or v̂) with classifier-free guidance: the conditional and
+    unconditional branches go through the model as one batch of 2N. Without a prompt, or at
+    w = 1 (where guidance changes nothing), one batch of N."""
     if cond is None:
         return model(x, t, None)
     if guidance == 1.0:
         return model(x, t, _batched(cond, len(x)))
-    eps = model(np.concatenate([x, x]), t, np.concatenate([_batched(uncond, len(x)), _batched(cond, len(x))]))
-    return cfg(eps[: len(x)], eps[len(x) :], guidance)
+    out = model(np.concatenate([x, x]), t, np.concatenate([_batched(uncond, len(x)), _batched(cond, len(x))]))
+    guided = cfg(out[: len(x)], out[len(x) :], guidance)
+    return rescale_cfg(guided, out[len(x) :], guidance_rescale)
 
 
 def _batched(cond: np.ndarray, n: int) -> np.ndarray:
@@ -48,25 +74,34 @@ def sample_progressive(
     schedule: Schedule,
     sampler: str | Sampler = "ddim",
     steps: int = 50,
-    spacing: str = "leading",
+    spacing: str | None = None,
     eta: float = 0.0,
     guidance: float = 7.5,
     cond: np.ndarray | None = None,
     rng: np.random.Generator | None = None,
     start_index: int = 0,
+    prediction_type: str | None = None,
+    clip_sample=FROM_MODEL,
+    guidance_rescale: float = 0.0,
 ):
     """Yield a `SampleStep` per step from x_T (pure noise, NCHW float32) down to x_0.
 
     start_index > 0 starts part-way down (image-to-image, SDEdit): x_T is then the noisy
     sample at timesteps[start_index], e.g. q_sample of an image.
 
-    model(x, t, cond) returns ε_θ; cond is a prompt encoding from `model.encode_prompt`
-    (batch 1 or N) or None for unconditional sampling; the empty prompt "" is the null
-    prompt of classifier-free guidance. rng draws the noise of stochastic steps."""
+    model(x, t, cond) returns ε̂ or v̂ (model.prediction_type); cond is a prompt encoding from
+    `model.encode_prompt` (batch 1 or N) or None for unconditional sampling; the empty prompt
+    "" is the null prompt of classifier-free guidance. rng draws the noise of stochastic steps.
+    spacing, prediction_type and clip_sample default to the model's card (`sampler_for`);
+    guidance_rescale is φ of `rescale_cfg`."""
     x = check_images(x_T, "x_T")
     if not np.isfinite(guidance):
         raise ValueError(f"guidance must be a finite number; got {guidance!r}")
-    smp = sampler if isinstance(sampler, Sampler) else make_sampler(sampler, schedule, steps, spacing, eta)
+    if isinstance(sampler, Sampler):
+        smp = sampler
+    else:
+        smp = sampler_for(model, sampler, steps, schedule=schedule, spacing=spacing, eta=eta,
+                          clip_sample=clip_sample, prediction_type=prediction_type)
     smp.reset()
     if smp.stochastic and rng is None:
         raise ValueError(f"{smp.kind} is stochastic: pass rng=np.random.default_rng(seed)")
@@ -75,10 +110,11 @@ def sample_progressive(
         raise ValueError(f"start_index must lie in [0, {len(smp.timesteps) - 1}]; got {start_index}")
     for index in range(start_index, len(smp.timesteps)):
         t = int(smp.timesteps[index])
-        eps = predict_noise(model, x, t, cond, uncond, guidance)
+        model_output = predict(model, x, t, cond, uncond, guidance, guidance_rescale)
         noise = rng.standard_normal(x.shape, dtype=np.float32) if smp.needs_noise(t) else None
-        out = smp.step(eps, t, x, noise)
-        yield SampleStep(index, t, x, eps, out.pred_original_sample, out.prev_sample)
+        out = smp.step(model_output, t, x, noise)
+        eps = smp.pred_epsilon(model_output, t, x).astype(np.float32)
+        yield SampleStep(index, t, x, model_output, eps, out.pred_original_sample, out.prev_sample)
         x = out.prev_sample
 
 

@@ -55,7 +55,7 @@ def test_guidance_one_and_unconditional_use_one_pass():
     model = RecordingModel()
     sample(model, x_T(), make_schedule("linear"), steps=3, guidance=1.0, cond=model.encode_prompt("a"))
     sample(model, x_T(), make_schedule("linear"), steps=3, cond=None)
-    assert model.calls[:3] == [(2, t, 2) for t in (666, 333, 0)]
+    assert model.calls[:3] == [(2, t, 2) for t in (999, 666, 332)]
     assert [c[2] for c in model.calls[3:]] == [None] * 3
 
 

@@ -2,7 +2,7 @@
 
     m = load_model()                    # assets/models/shapes32
     cond = m.encode_prompt("red star")  # "" is the null prompt
-    eps = m(x_t, t, cond)               # cond=None: unconditional
+    out = m(x_t, t, cond)               # cond=None: unconditional; ε̂ or v̂ (m.prediction_type)
 
     ldm = load_latent_model()           # assets/models/latent8 (+ assets/models/autoencoder)
     z_0 = sample(ldm, z_T, ldm.schedule, ...)   # z_T: (N, 4, 8, 8)
@@ -18,6 +18,7 @@ from sim_core.model.autoencoder import Autoencoder
 from sim_core.model.text import tokenize
 from sim_core.model.unet import UNet
 from sim_core.model.weights import UNET_CARD_FIELDS, ModelLoadError, read_card, read_weights
+from sim_core.samplers import PREDICTION_TYPES, SPACINGS
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import Vocabulary
 
@@ -29,8 +30,27 @@ __all__ = ["DEFAULT_LATENT_MODEL", "DEFAULT_MODEL", "LatentModel", "ModelLoadErr
            "load_autoencoder", "load_latent_model", "load_model"]
 
 
+def sampling_settings(card: dict, path: str) -> dict:
+    """The card's prediction_type and "sampling" block (spacing, clip_sample), checked;
+    a card without them means ε-prediction, trailing spacing, no clipping."""
+    sampling = card.get("sampling", {})
+    settings = {"prediction_type": card.get("prediction_type", "epsilon"),
+                "spacing": sampling.get("spacing", "trailing") if isinstance(sampling, dict) else None,
+                "clip_sample": sampling.get("clip_sample") if isinstance(sampling, dict) else None}
+    if settings["prediction_type"] not in PREDICTION_TYPES:
+        raise ModelLoadError(f"{path}: prediction_type must be one of {', '.join(PREDICTION_TYPES)}; "
+                             f"got {settings['prediction_type']!r}")
+    if settings["spacing"] not in SPACINGS:
+        raise ModelLoadError(f"{path}: sampling.spacing must be one of {', '.join(SPACINGS)}; got {settings['spacing']!r}")
+    clip = settings["clip_sample"]
+    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float)) or not 0 < clip < 1e6):
+        raise ModelLoadError(f"{path}: sampling.clip_sample must be a positive number or null; got {clip!r}")
+    return settings
+
+
 class ShapesModel:
-    """ε_θ(x_t, t, prompt) with its schedule, tokens and vocabulary from the model card."""
+    """The denoiser f_θ(x_t, t, prompt) — it predicts ε or v, as `prediction_type` says — with its
+    schedule, tokens, vocabulary and sampling settings from the model card."""
 
     def __init__(self, card: dict, weights: dict, unet: UNet):
         self.card = card
@@ -38,6 +58,10 @@ class ShapesModel:
         self.tokens = list(card["tokens"])
         self._vocabulary = Vocabulary(tuple(card["vocabulary"]["colors"]), tuple(card["vocabulary"]["shapes"]))
         self.schedule = make_schedule(**card["schedule"])
+        settings = sampling_settings(card, "model.json")
+        self.prediction_type = settings["prediction_type"]  # "epsilon" or "v_prediction"
+        self.spacing = settings["spacing"]  # the timestep spacing it samples best with
+        self.clip_sample = settings["clip_sample"]  # x̂_0 clipped to ±this by DDPM/DDIM, or None
         self.sample_shape = (card["architecture"].get("in_channels", 3),) + (card.get("image_size", 32),) * 2
         unet.assign(weights)
         self._null = self.encode_prompt("")
@@ -56,8 +80,8 @@ class ShapesModel:
         return self.unet.text(tokenize(text, self.tokens, self._vocabulary)).astype(np.float32)
 
     def __call__(self, x, t, cond=None, use_skips=True, capture=None) -> np.ndarray:
-        """Predicted noise for x_t (N, *sample_shape) at timestep t (int or (N,)); cond from
-        encode_prompt (batch 1 or N) or None for the null prompt."""
+        """The prediction (ε̂ or v̂, as prediction_type says) for x_t (N, *sample_shape) at timestep
+        t (int or (N,)); cond from encode_prompt (batch 1 or N) or None for the null prompt."""
         x = check_images(x, "x")
         if x.shape[1:] != self.sample_shape:
             raise ValueError(f"x must have shape (N, {', '.join(map(str, self.sample_shape))}); got {x.shape}")
@@ -105,6 +129,8 @@ def build_unet(card: dict) -> UNet:
 
 def _load(folder: Path, build, required=UNET_CARD_FIELDS):
     card = read_card(folder, required)
+    if required == UNET_CARD_FIELDS:
+        sampling_settings(card, folder / "model.json")  # checked here, where the file's path is known
     try:
         net = build(card)
     except (TypeError, ValueError, KeyError) as e:

@@ -1,13 +1,14 @@
 """Reverse-process samplers: DDPM (ancestral), DDIM and DPM-Solver++(2M).
 
-    smp = make_sampler("ddim", schedule, steps=50, spacing="leading", eta=0.0)
+    smp = make_sampler("ddim", schedule, steps=50, spacing="trailing", eta=0.0,
+                       prediction_type="v_prediction")
     for t in smp.timesteps:
-        out = smp.step(model(x, t, cond), t, x)
+        out = smp.step(model(x, t, cond), t, x)   # the model's ε̂ or v̂
         x = out.prev_sample
 """
 
 from sim_core._checks import check_choice
-from sim_core.samplers.base import SPACINGS, Sampler, SamplerOutput, spaced_timesteps
+from sim_core.samplers.base import PREDICTION_TYPES, SPACINGS, Sampler, SamplerOutput, spaced_timesteps
 from sim_core.samplers.ddim import DDIMSampler
 from sim_core.samplers.ddpm import DDPMSampler
 from sim_core.samplers.dpmsolver import DPMSolverPlusPlusSampler
@@ -15,21 +16,24 @@ from sim_core.schedules import Schedule
 
 KINDS = ("ddpm", "ddim", "dpmsolver++")
 
-__all__ = ["KINDS", "SPACINGS", "Sampler", "SamplerOutput", "make_sampler", "spaced_timesteps"]
+__all__ = ["KINDS", "PREDICTION_TYPES", "SPACINGS", "Sampler", "SamplerOutput", "make_sampler", "spaced_timesteps"]
 
 
 def make_sampler(
     kind: str,
     schedule: Schedule,
     steps: int = 50,
-    spacing: str = "leading",
+    spacing: str = "trailing",
     eta: float = 0.0,
     clip_sample: float | None = None,
+    prediction_type: str = "epsilon",
 ) -> Sampler:
-    """A sampler of `kind` visiting `steps` timesteps of `schedule` with diffusers' `spacing`.
+    """A sampler of `kind` visiting `steps` timesteps of `schedule` with diffusers' `spacing`,
+    for a model whose output is `prediction_type` ("epsilon" or "v_prediction").
 
     eta applies to DDIM only (0 deterministic, 1 as random as DDPM). clip_sample, when set,
-    clips x̂_0 to [−clip_sample, clip_sample] (off by default, as the issue asks)."""
+    clips x̂_0 to [−clip_sample, clip_sample] (diffusers' clip_sample=True with that
+    clip_sample_range); DDPM and DDIM only, as in diffusers."""
     check_choice(kind, KINDS, "sampler")
     check_choice(spacing, SPACINGS, "spacing")
     if not isinstance(schedule, Schedule):
@@ -37,12 +41,15 @@ def make_sampler(
     limit = schedule.num_steps - (1 if kind == "dpmsolver++" else 0)
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= limit:
         raise ValueError(f"steps must be an integer in [1, {limit}] for {kind}; got {steps!r}")
+    check_choice(prediction_type, PREDICTION_TYPES, "prediction_type")
     if clip_sample is not None and not clip_sample > 0:
         raise ValueError(f"clip_sample must be a positive number or None; got {clip_sample!r}")
     if kind == "ddim":
-        return DDIMSampler(schedule, steps, spacing, eta=eta, clip_sample=clip_sample)
+        return DDIMSampler(schedule, steps, spacing, eta=eta, clip_sample=clip_sample, prediction_type=prediction_type)
     if eta != 0.0:
         raise ValueError(f"eta applies to ddim only; {kind} got eta={eta!r}")
     if kind == "ddpm":
-        return DDPMSampler(schedule, steps, spacing, clip_sample=clip_sample)
-    return DPMSolverPlusPlusSampler(schedule, steps, spacing, clip_sample=clip_sample)
+        return DDPMSampler(schedule, steps, spacing, clip_sample=clip_sample, prediction_type=prediction_type)
+    if clip_sample is not None:
+        raise ValueError(f"clip_sample applies to ddpm and ddim (as in diffusers); dpmsolver++ got {clip_sample!r}")
+    return DPMSolverPlusPlusSampler(schedule, steps, spacing, prediction_type=prediction_type)

@@ -1,4 +1,5 @@
-"""What the three samplers share: timestep spacing, x̂_0 from ε, and the step record."""
+"""What the three samplers share: timestep spacing, x̂_0 and ε̂ from the model's output, and
+the step record."""
 
 from dataclasses import dataclass
 
@@ -8,13 +9,15 @@ from sim_core._checks import check_choice, check_images, check_same_shape
 from sim_core.schedules import Schedule
 
 SPACINGS = ("leading", "trailing", "linspace")
+PREDICTION_TYPES = ("epsilon", "v_prediction")
 
 
 def spaced_timesteps(num_train_steps: int, steps: int, spacing: str) -> np.ndarray:
     """The `steps` timesteps a sampler visits, descending, as diffusers' `set_timesteps`.
 
-    leading   0, k, 2k, …  with k = T // N          (DDIM paper; Stable Diffusion 1.x)
-    trailing  T−1, T−1−T/N, …  (always starts at pure-ish noise; Lin et al. 2024, table 2)
+    leading   0, k, 2k, …  with k = T // N   (DDIM paper; Stable Diffusion 1.x): never visits
+              T−1, so a run with few steps does not start from pure noise (1 step: t = 0 only)
+    trailing  T−1, T−1−T/N, …  (always starts at x_{T−1}; Lin et al. 2023, table 2)
     linspace  round(linspace(0, T−1, N))
     """
     check_choice(spacing, SPACINGS, "spacing")
@@ -36,17 +39,21 @@ class SamplerOutput:
 class Sampler:
     """A reverse-process sampler over a subset of the training timesteps.
 
-    `step(eps, t, x, noise)` takes the model's predicted noise ε_θ(x_t, t) and returns
-    x at the next (smaller) timestep and x̂_0. Call `reset()` before a new trajectory.
+    `step(model_output, t, x, noise)` takes what the model predicts at x_t — the noise ε̂
+    (prediction_type "epsilon") or the velocity v̂ = √ᾱ_t ε̂ − √(1 − ᾱ_t) x̂_0 ("v_prediction",
+    Salimans & Ho 2022) — and returns x at the next (smaller) timestep and x̂_0. Call
+    `reset()` before a new trajectory.
     """
 
     kind = ""
     stochastic = False
 
-    def __init__(self, schedule: Schedule, steps: int, spacing: str, clip_sample=None):
+    def __init__(self, schedule: Schedule, steps: int, spacing: str, clip_sample=None, prediction_type="epsilon"):
+        check_choice(prediction_type, PREDICTION_TYPES, "prediction_type")
         self.schedule = schedule
         self.spacing = spacing
         self.clip_sample = clip_sample
+        self.prediction_type = prediction_type
         self.timesteps = self._make_timesteps(schedule.num_steps, steps, spacing)
         if len(np.unique(self.timesteps)) != steps or self.timesteps.min() < 0:
             raise ValueError(
@@ -86,25 +93,41 @@ class Sampler:
     def signal_noise_scales(self, t: int):
         """(√ᾱ_t, √(1 − ᾱ_t)): how much signal and how much noise x_t holds."""
         alpha_prod_t = self.schedule.alphas_cumprod[t]
-        if alpha_prod_t == 0:
-            raise ValueError(
-                f"ᾱ_t is 0 at t={t} (zero terminal SNR): a model that predicts ε cannot recover "
-                "x̂_0 from pure noise; use 'leading' spacing or a schedule without zero terminal SNR"
-            )
         return alpha_prod_t**0.5, (1 - alpha_prod_t) ** 0.5
 
-    def pred_original_sample(self, eps: np.ndarray, t: int, x: np.ndarray) -> np.ndarray:
-        """x̂_0 = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t   (Ho et al. 2020, eq. 15), clipped to
-        [−clip_sample, clip_sample] when that option is set."""
+    def pred_original_sample(self, model_output: np.ndarray, t: int, x: np.ndarray) -> np.ndarray:
+        """x̂_0 from the model's output, clipped to [−clip_sample, clip_sample] when that is set:
+
+            epsilon:       x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t     (Ho et al. 2020, eq. 15)
+            v_prediction:  x̂_0 = √ᾱ_t x_t − √(1 − ᾱ_t) v̂        (Salimans & Ho 2022, §4)
+
+        The first divides by √ᾱ_t: near ᾱ = 0 it multiplies every error of ε̂ (≈ 3·10⁴ at the
+        cosine schedule's t = 999), and at ᾱ = 0 (zero terminal SNR) it is undefined."""
         signal, noise = self.signal_noise_scales(t)
-        x0 = (x - noise * eps) / signal
+        if self.prediction_type == "v_prediction":
+            x0 = signal * x - noise * model_output
+        elif signal == 0:
+            raise ValueError(
+                f"ᾱ_t is 0 at t={t} (zero terminal SNR): a model that predicts ε cannot recover "
+                "x̂_0 from pure noise; use a v-prediction model, 'leading' spacing or a schedule "
+                "without zero terminal SNR"
+            )
+        else:
+            x0 = (x - noise * model_output) / signal
         if self.clip_sample is not None:
             x0 = np.clip(x0, -self.clip_sample, self.clip_sample)
         return x0
 
-    def step(self, eps, t, x, noise=None) -> SamplerOutput:
+    def pred_epsilon(self, model_output: np.ndarray, t: int, x: np.ndarray) -> np.ndarray:
+        """ε̂: the model's output itself, or from v̂: ε̂ = √ᾱ_t v̂ + √(1 − ᾱ_t) x_t."""
+        if self.prediction_type == "epsilon":
+            return model_output
+        signal, noise = self.signal_noise_scales(t)
+        return signal * model_output + noise * x
+
+    def step(self, model_output, t, x, noise=None) -> SamplerOutput:
         x = check_images(x, "x")
-        eps = check_same_shape(x, eps, "x", "eps")
+        model_output = check_same_shape(x, model_output, "x", "model_output")
         t = int(self.timesteps[self.index_of(t)])
         if self.needs_noise(t):
             if noise is None:
@@ -113,11 +136,12 @@ class Sampler:
                     "rng.standard_normal(x.shape, dtype=np.float32)"
                 )
             noise = check_same_shape(x, noise, "x", "noise")
-        prev_sample, x0 = self._step(eps, t, x, noise)
+        prev_sample, x0 = self._step(model_output, t, x, noise)
         return SamplerOutput(prev_sample.astype(np.float32), x0.astype(np.float32))
 
-    def _step(self, eps, t, x, noise):
+    def _step(self, model_output, t, x, noise):
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(steps={len(self.timesteps)}, spacing={self.spacing!r})"
+        return (f"{type(self).__name__}(steps={len(self.timesteps)}, spacing={self.spacing!r}, "
+                f"prediction_type={self.prediction_type!r})")

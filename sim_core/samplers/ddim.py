@@ -4,11 +4,13 @@
     σ_t = η √((1 − ᾱ_{t'})/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t'})                             (eq. 16)
 
 η = 0 is deterministic (an ODE solver: the same x_T always gives the same image); η = 1
-is as random as DDPM. t' is the next timestep visited, ᾱ_{−1} = 1.
+is as random as DDPM. t' is the next timestep visited, ᾱ_{−1} = 1. ε is the model's ε̂ (or,
+for a v-prediction model, the ε̂ its v̂ implies).
 
 diffusers computes t' as t − T//N whatever the spacing; that equals "the next timestep"
 for leading spacing and for trailing spacing when N divides T, and those are the cases
-where this sampler and diffusers' agree.
+where this sampler and diffusers' agree. Elsewhere this sampler takes the step the paper
+defines (η = 1 then equals DDPMScheduler, which does use the next timestep).
 """
 
 import numpy as np
@@ -19,24 +21,26 @@ from sim_core.samplers.base import Sampler
 class DDIMSampler(Sampler):
     kind = "ddim"
 
-    def __init__(self, schedule, steps, spacing, eta=0.0, clip_sample=None):
+    def __init__(self, schedule, steps, spacing, eta=0.0, clip_sample=None, prediction_type="epsilon"):
         if not np.isfinite(eta) or not 0.0 <= eta <= 1.0:
             raise ValueError(f"eta must lie in [0, 1]; got {eta!r}")
         self.eta = float(eta)
         self.stochastic = self.eta > 0
-        super().__init__(schedule, steps, spacing, clip_sample)
+        super().__init__(schedule, steps, spacing, clip_sample, prediction_type)
 
     def needs_noise(self, t: int) -> bool:
         return self.stochastic
 
-    def _step(self, eps, t, x, noise):
+    def _step(self, model_output, t, x, noise):
         alpha_prod_t = self.alpha_cumprod_at(t)
         alpha_prod_t_prev = self.alpha_cumprod_at(self.prev_timestep(t))
         beta_prod_t = 1 - alpha_prod_t
-        x0 = self.pred_original_sample(eps, t, x)
+        x0 = self.pred_original_sample(model_output, t, x)
+        eps = self.pred_epsilon(model_output, t, x)  # from the unclipped output, as diffusers
         variance = (1 - alpha_prod_t_prev) / beta_prod_t * (1 - alpha_prod_t / alpha_prod_t_prev)
         std_dev_t = np.float32(self.eta) * variance**0.5
-        direction = (1 - alpha_prod_t_prev - std_dev_t**2) ** 0.5 * eps
+        # at ᾱ_t = 0 with η = 1 this is 0 up to rounding: clamp, where diffusers returns NaN
+        direction = max(1 - alpha_prod_t_prev - std_dev_t**2, 0) ** 0.5 * eps
         prev_sample = alpha_prod_t_prev**0.5 * x0 + direction
         if self.eta > 0:
             prev_sample = prev_sample + std_dev_t * noise

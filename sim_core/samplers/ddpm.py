@@ -26,12 +26,12 @@ class DDPMSampler(Sampler):
         current_beta_t = 1 - alpha_prod_t / alpha_prod_t_prev
         return max((1 - alpha_prod_t_prev) / (1 - alpha_prod_t) * current_beta_t, 1e-20)
 
-    def _step(self, eps, t, x, noise):
+    def _step(self, model_output, t, x, noise):
         alpha_prod_t = self.alpha_cumprod_at(t)
         alpha_prod_t_prev = self.alpha_cumprod_at(self.prev_timestep(t))
         current_alpha_t = alpha_prod_t / alpha_prod_t_prev
         current_beta_t = 1 - current_alpha_t
-        x0 = self.pred_original_sample(eps, t, x)
+        x0 = self.pred_original_sample(model_output, t, x)
         coef_x0 = alpha_prod_t_prev**0.5 * current_beta_t / (1 - alpha_prod_t)
         coef_xt = current_alpha_t**0.5 * (1 - alpha_prod_t_prev) / (1 - alpha_prod_t)
         mean = coef_x0 * x0 + coef_xt * x

@@ -11,7 +11,9 @@ It solves the diffusion ODE in λ = log(α/σ) with data prediction x̂_0:
                             D0 = x̂_0(i),  D1 = (x̂_0(i) − x̂_0(i−1)) · h / h_prev
 
 The first step has no history (first order); the last goes to σ = 0 (first order, and it
-returns x̂_0 exactly: λ = +∞ there, so e^{−h} = 0).
+returns x̂_0 exactly: λ = +∞ there, so e^{−h} = 0). x̂_0 comes from ε̂ or v̂ with these α_i, σ̂_i.
+At zero terminal SNR (ᾱ_{T−1} = 0, σ = ∞) ᾱ_{T−1} is taken as 2⁻²⁴, as diffusers does. There is
+no clip_sample (diffusers' DPMSolverMultistepScheduler has none).
 """
 
 import numpy as np
@@ -27,8 +29,8 @@ def _alpha_sigma(sigma):
 class DPMSolverPlusPlusSampler(Sampler):
     kind = "dpmsolver++"
 
-    def __init__(self, schedule, steps, spacing, clip_sample=None):
-        super().__init__(schedule, steps, spacing, clip_sample)
+    def __init__(self, schedule, steps, spacing, prediction_type="epsilon"):
+        super().__init__(schedule, steps, spacing, None, prediction_type)
         alphas_cumprod = schedule.alphas_cumprod.copy()
         if alphas_cumprod[-1] == 0:
             # zero terminal SNR: close to 0 but finite, so the first σ is not inf (as diffusers)
@@ -57,7 +59,7 @@ class DPMSolverPlusPlusSampler(Sampler):
         """(α, σ̂) from the interpolated σ, as diffusers (not √ᾱ directly)."""
         return _alpha_sigma(self.sigmas[self.index_of(t)])
 
-    def _step(self, eps, t, x, noise):
+    def _step(self, model_output, t, x, noise):
         i = self.index_of(t)
         # a fresh trajectory may start at any timestep (img2img starts part-way down)
         if self._last_index is not None and i != self._last_index + 1:
@@ -66,7 +68,7 @@ class DPMSolverPlusPlusSampler(Sampler):
                 f"{self.timesteps[min(self._last_index + 1, len(self.timesteps) - 1)]}, got {t}); "
                 "call reset() to start again"
             )
-        x0 = self.pred_original_sample(eps, t, x)
+        x0 = self.pred_original_sample(model_output, t, x)
         alpha_t, sigma_t = _alpha_sigma(self.sigmas[i + 1])
         alpha_s0, sigma_s0 = _alpha_sigma(self.sigmas[i])
         with np.errstate(divide="ignore"):  # σ = 0 at the end: λ = +∞ on purpose
