@@ -39,8 +39,6 @@ X = np.zeros((2, 3, 4, 4), np.float32)
         (lambda: make_sampler("ddim", S, steps=10).step(X[:1], 899, X), "model_output must have the shape of x"),
         (lambda: make_sampler("ddim", S, prediction_type="sample"), "unknown prediction_type 'sample'"),
         (lambda: make_sampler("dpmsolver++", S, clip_sample=1.0), "clip_sample applies to ddpm and ddim"),
-        (lambda: make_sampler("ddim", make_schedule("linear", zero_terminal_snr=True), steps=10).step(X, 999, X),
-         "ᾱ_t is 0 at t=999 .zero terminal SNR.: a model that predicts ε cannot recover"),
         (lambda: _dpm_out_of_order(), "dpmsolver\\+\\+ is multistep: visit its timesteps in order"),
         (lambda: cfg(X, X, float("nan")), "guidance scale w must be a finite number"),
     ],
@@ -52,8 +50,8 @@ def test_bad_input_is_a_clear_value_error(call, message):
 
 def _dpm_out_of_order():
     smp = make_sampler("dpmsolver++", S, steps=10)
-    smp.step(X, 900, X)
-    smp.step(X, 720, X)
+    smp.step(X, 999, X)
+    smp.step(X, 799, X)
 
 
 def test_eps_model_at_zero_terminal_snr_is_explained():

@@ -21,7 +21,7 @@ def test_png_is_the_final_image_enlarged_crisply(tmp_path, monkeypatch):
 def test_gif_holds_every_step(tmp_path, monkeypatch):
     monkeypatch.setenv("DIFFUSION_QUEST_EXPORTS", str(tmp_path))
     rng = np.random.default_rng(1)
-    steps = [SampleStep(i, 900 - 300 * i, None, None, rng.uniform(-1, 1, (1, 3, 32, 32)).astype(np.float32),
+    steps = [SampleStep(i, 900 - 300 * i, None, None, None, rng.uniform(-1, 1, (1, 3, 32, 32)).astype(np.float32),
                         rng.uniform(-1, 1, (1, 3, 32, 32)).astype(np.float32)) for i in range(3)]
     gif = Image.open(export.save_gif(steps, SETTINGS))
     assert gif.n_frames == 3

@@ -10,7 +10,7 @@ from game.run import SamplingRun
 from game.scenes.base import Scene
 from game.widgets.image_view import draw_image
 from sim_core.forward import q_sample
-from sim_core.samplers import make_sampler
+from sim_core.sampling import sampler_for
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import VOCABULARY, render_seed
 
@@ -47,7 +47,7 @@ class AttractScene(Scene):
                 self.cycle += 1
                 self.start_cycle()
                 return
-            sampler = make_sampler("ddim", model.schedule, 25)
+            sampler = sampler_for(model, "ddim", 25)
             self.run = SamplingRun(model, sampler, self.noise, model.encode_prompt(self.prompt), 7.5, None)
             self.phase, self.clock = "reverse", 0.0
         elif self.phase == "reverse":
@@ -148,7 +148,7 @@ class GuideScene(Scene):
             self.run.cancel()
         seed = VOCABULARY.shapes.index(self.shape) * len(VOCABULARY.colors) + VOCABULARY.colors.index(self.color)
         x_T = np.random.default_rng(seed).standard_normal((1, 3, 32, 32), dtype=np.float32)
-        sampler = make_sampler("ddim", model.schedule, 25)
+        sampler = sampler_for(model, "ddim", 25)
         self.run = SamplingRun(model, sampler, x_T, model.encode_prompt(f"{self.color} {self.shape}"), self.guidance, None)
         self.verdict = None
 

@@ -12,7 +12,8 @@ from game.scenes.base import Scene
 from game.widgets.image_view import draw_image
 from game.prompts import known_words, read_prompt
 from game.run import SamplingRun, draw_run
-from sim_core.samplers import make_sampler
+from sim_core.samplers import max_steps
+from sim_core.sampling import sampler_for
 
 SAMPLERS = ("ddim", "dpmsolver++", "ddpm")
 STEP_CHOICES = (1, 2, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 1000)
@@ -47,7 +48,9 @@ class LabScene(Scene):
         self.add(UILabel((x, 210, w, 24), tr("lab.sampler"), ui))
         self.sampler = self.add(UIDropDownMenu(list(SAMPLERS), s["sampler"], (x, 236, w, 40), ui))
         self.steps_label = self.add(UILabel((x, 290, w, 24), tr("lab.steps", steps=s["steps"]), ui))
-        self.steps = self.add(UIHorizontalSlider((x, 316, w, 32), STEP_CHOICES.index(s["steps"]), (0, len(STEP_CHOICES) - 1), ui))
+        choices = self.step_choices()
+        s["steps"] = s["steps"] if s["steps"] in choices else choices[-1]
+        self.steps = self.add(UIHorizontalSlider((x, 316, w, 32), choices.index(s["steps"]), (0, len(choices) - 1), ui))
         self.guidance_label = self.add(UILabel((x, 360, w, 24), tr("lab.guidance", w=s["guidance"]), ui))
         self.guidance = self.add(UIHorizontalSlider((x, 386, w, 32), s["guidance"], (0.0, 20.0), ui, click_increment=0.5))
         self.add(UILabel((x, 430, w, 24), tr("lab.seed"), ui))
@@ -68,6 +71,14 @@ class LabScene(Scene):
         start = n - 1 if self.view_index is None else self.view_index
         self.scrubber = self.add(UIHorizontalSlider((400, 462, 660, 30), start, (0, n - 1), self.app.ui))
 
+    def step_choices(self) -> tuple:
+        """The step counts the sampler chosen can take on the model's schedule."""
+        model, _ = self.app.try_model()
+        if model is None:
+            return STEP_CHOICES
+        limit = max_steps(self.settings["sampler"], model.schedule)
+        return tuple(n for n in STEP_CHOICES if n <= limit)
+
     def _sync_generate_label(self):
         self.generate.set_text(self.app.tr("lab.stop" if self.running else "lab.generate"))
 
@@ -81,7 +92,7 @@ class LabScene(Scene):
             return True
         tr, s = self.app.tr, self.settings
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.steps:
-            s["steps"] = STEP_CHOICES[int(round(event.value))]
+            s["steps"] = self.step_choices()[int(round(event.value))]
             self.steps_label.set_text(tr("lab.steps", steps=s["steps"]))
         elif event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.scrubber:
             self.view_index = int(event.value)
@@ -90,6 +101,9 @@ class LabScene(Scene):
             self.guidance_label.set_text(tr("lab.guidance", w=s["guidance"]))
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.sampler:
             s["sampler"] = event.text
+            if s["steps"] not in self.step_choices():  # DPM-Solver++ cannot take all 1000
+                s["steps"] = self.step_choices()[-1]
+                self.rebuild()
         elif event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and event.ui_element is self.prompt:
             s["prompt"] = event.text
         elif event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element in (self.prompt, self.seed):
@@ -121,7 +135,7 @@ class LabScene(Scene):
             return
         cond = model.encode_prompt(settings["model_prompt"])
         x_T = np.random.default_rng(settings["seed"]).standard_normal((1, 3, 32, 32), dtype=np.float32)
-        sampler = make_sampler(settings["sampler"], model.schedule, settings["steps"])
+        sampler = sampler_for(model, settings["sampler"], settings["steps"])
         self.run_settings, self.verdict, self.view_index = settings, None, None
         if self.scrubber is not None:
             self.elements.remove(self.scrubber)

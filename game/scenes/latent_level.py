@@ -10,7 +10,7 @@ from game.run import SamplingRun
 from game.scenes.level import LevelScene
 from game.scenes.sampling_level import heat
 from game.widgets.image_view import draw_image
-from sim_core.samplers import make_sampler
+from sim_core.sampling import sampler_for
 
 SIDES = ("pixel", "latent")
 
@@ -68,7 +68,7 @@ class LatentLevel(LevelScene):
         model, _ = self.app.try_model(latent=side == "latent")
         rng = np.random.default_rng(self.level.target["seed"])
         x_T = rng.standard_normal((1, *model.sample_shape), dtype=np.float32)
-        sampler = make_sampler("ddim", model.schedule, self.steps)
+        sampler = sampler_for(model, "ddim", self.steps)
         self.runs[side] = SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng,
                                       measure_memory=True)
 

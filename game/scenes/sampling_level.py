@@ -14,7 +14,7 @@ from game.widgets.image_view import draw_image
 from sim_core.forward import q_sample
 from sim_core.images import clipped_fraction
 from sim_core.metrics import ssim
-from sim_core.samplers import make_sampler
+from sim_core.sampling import sampler_for
 from sim_core.worlds.shapes import render_seed
 
 class SamplingLevel(LevelScene):
@@ -94,7 +94,7 @@ class SamplingLevel(LevelScene):
                 return
             self.prompt = prompt
         v = self.values
-        sampler = make_sampler(v["sampler"], model.schedule, v["steps"])
+        sampler = sampler_for(model, v["sampler"], v["steps"])
         rng = np.random.default_rng(self.level.target["seed"])
         noise = rng.standard_normal(self.target.shape, dtype=np.float32)
         start_index = 0

@@ -11,7 +11,7 @@ from game.run import SamplingRun
 from game.scenes.level import LevelScene
 from game.widgets.plots import draw_curves
 from game.worker import Job
-from sim_core.samplers import make_sampler
+from sim_core.sampling import sampler_for
 from sim_core.schedules import make_schedule
 from sim_core.toy_mlp import ToyDenoiser
 from sim_core.worlds.toy2d import KINDS, chamfer_distance, sample_points
@@ -95,7 +95,7 @@ class ScoreLevel(LevelScene):
         if self.model is None or not self.model.losses:
             self.message = ("score.train_first", {})
             return
-        sampler = make_sampler("ddim", self.model.schedule, min(self.values["steps"], NUM_STEPS))
+        sampler = sampler_for(self.model, "ddim", min(self.values["steps"], NUM_STEPS))
         self.run = SamplingRun(self.model, sampler, self.x_T, None, 1.0, None)
         self.final = None
 

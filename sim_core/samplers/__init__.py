@@ -16,7 +16,14 @@ from sim_core.schedules import Schedule
 
 KINDS = ("ddpm", "ddim", "dpmsolver++")
 
-__all__ = ["KINDS", "PREDICTION_TYPES", "SPACINGS", "Sampler", "SamplerOutput", "make_sampler", "spaced_timesteps"]
+__all__ = ["KINDS", "PREDICTION_TYPES", "SPACINGS", "Sampler", "SamplerOutput", "make_sampler", "max_steps",
+           "spaced_timesteps"]
+
+
+def max_steps(kind: str, schedule: Schedule) -> int:
+    """The most steps `kind` can take on `schedule`: every timestep, but one fewer for
+    DPM-Solver++ (it spaces N + 1 points and ends on σ = 0)."""
+    return schedule.num_steps - (1 if kind == "dpmsolver++" else 0)
 
 
 def make_sampler(
@@ -38,7 +45,7 @@ def make_sampler(
     check_choice(spacing, SPACINGS, "spacing")
     if not isinstance(schedule, Schedule):
         raise ValueError(f"schedule must come from make_schedule(); got {type(schedule).__name__}")
-    limit = schedule.num_steps - (1 if kind == "dpmsolver++" else 0)
+    limit = max_steps(kind, schedule)
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= limit:
         raise ValueError(f"steps must be an integer in [1, {limit}] for {kind}; got {steps!r}")
     check_choice(prediction_type, PREDICTION_TYPES, "prediction_type")
