@@ -159,6 +159,7 @@ def main():
     from sim_core.forward import q_sample, scaled_sum_reference
     from sim_core.model import DEFAULT_MODEL, load_model
     from sim_core.sampling import sample
+    from sim_core.schedules import DIFFUSERS_NAMES
     from training.evaluate import TorchDenoiser
 
     threads = int(os.environ.get("BENCH_THREADS", "2"))
@@ -197,12 +198,16 @@ def main():
     # (b) whole samples
     x_T = rng.standard_normal((1, 3, 32, 32), dtype=np.float32)
     s = model.schedule
+    # diffusers configured as the model card says (prediction type, zero terminal SNR, spacing)
+    diffusers_config = dict(beta_schedule=DIFFUSERS_NAMES[s.kind], rescale_betas_zero_snr=s.zero_terminal_snr,
+                            prediction_type=model.prediction_type, timestep_spacing=model.spacing,
+                            clip_sample=model.clip_sample is not None, clip_sample_range=model.clip_sample or 1.0)
 
     def ours_ddim():
         sample(model, x_T, s, sampler="ddim", steps=50, guidance=7.5, cond=cond)
 
     def torch_ddim():
-        sched = DDIMScheduler(beta_schedule="squaredcos_cap_v2", clip_sample=False)
+        sched = DDIMScheduler(**diffusers_config)
         sched.set_timesteps(50)
         ctx = torch.from_numpy(np.concatenate([twin.encode_prompt(""), twin.encode_prompt("red star")]))
         x = torch.from_numpy(x_T)
@@ -218,7 +223,7 @@ def main():
         sample(model, x_T, s, sampler="ddpm", steps=1000, guidance=1.0, cond=cond, rng=np.random.default_rng(0))
 
     def torch_ddpm():
-        sched = DDPMScheduler(beta_schedule="squaredcos_cap_v2", clip_sample=False)
+        sched = DDPMScheduler(**diffusers_config)
         sched.set_timesteps(1000)
         ctx = torch.from_numpy(twin.encode_prompt("red star"))
         x = torch.from_numpy(x_T)

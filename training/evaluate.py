@@ -21,7 +21,7 @@ from PIL import Image
 
 from sim_core.images import clipped_fraction, make_grid, mean_saturation
 from sim_core.judge import load_judge
-from sim_core.model import load_latent_model
+from sim_core.model import load_latent_model, sampling_settings
 from sim_core.model.text import tokenize
 from sim_core.model.weights import read_card
 from sim_core.sampling import sample
@@ -47,6 +47,8 @@ class TorchDenoiser:
         self.vocabulary = Vocabulary(tuple(vocab["colors"]), tuple(vocab["shapes"]))
         self.schedule = make_schedule(**self.card["schedule"])
         self.sample_shape = (3, 32, 32)
+        # prediction_type, spacing, clip_sample: sampled as the game samples the numpy model
+        self.__dict__.update(sampling_settings(self.card, folder / "model.json"))
 
     def prompts(self) -> list[str]:
         return self.vocabulary.prompts()
@@ -74,7 +76,10 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
                         help="where the torch twin runs")
+    parser.add_argument("--seeds", type=int, default=SEEDS, help="seeds per prompt (a quick look: fewer; "
+                        "the card and the grids are written only with the full protocol)")
     args = parser.parse_args(argv)
+    full = args.seeds == SEEDS
     torch.set_num_threads(args.threads)
     if read_card(args.model).get("kind") == "latent-unet":
         model = load_latent_model(args.model)
@@ -82,8 +87,8 @@ def main(argv=None):
     else:
         model, decode = TorchDenoiser(args.model, args.device), (lambda x: x)
     judge = load_judge()
-    prompts = [p for p in model.prompts() for _ in range(SEEDS)]
-    seeds = list(range(SEEDS)) * len(model.prompts())
+    prompts = [p for p in model.prompts() for _ in range(args.seeds)]
+    seeds = list(range(args.seeds)) * len(model.prompts())
     cond = model.encode_prompt(prompts)
     x_T = noise_for(seeds, model.sample_shape)
     real, _ = render_batch(range(1000))
@@ -100,7 +105,10 @@ def main(argv=None):
         }
         print(f"guidance {w}: {results[str(w)]}", flush=True)
         grids.append(x0)
-        Image.fromarray(make_grid(x0[::SEEDS // 2][:72], cols=12, scale=3)).save(args.model / f"samples_w{w:g}.png")
+        if full:
+            Image.fromarray(make_grid(x0[::SEEDS // 2][:72], cols=12, scale=3)).save(args.model / f"samples_w{w:g}.png")
+    if not full:
+        return
     # one row per guidance, the same prompts and seeds: the knob's effect at a glance
     picks = np.arange(0, len(prompts), SEEDS * 3)[:12]
     Image.fromarray(make_grid(np.concatenate([g[picks] for g in grids]), cols=len(picks), scale=3)).save(
@@ -108,7 +116,8 @@ def main(argv=None):
     card_path = args.model / "model.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["metrics"] = {
-        "protocol": f"every prompt × seeds 0–{SEEDS - 1}, DDIM 50 steps (leading), x_T from the seed",
+        "protocol": f"every prompt × seeds 0–{SEEDS - 1}, DDIM 50 steps ({model.spacing} spacing, the card's), "
+                    "x_T from the seed",
         "ddim50_by_guidance": results,
         "real_images_mean_saturation": round(mean_saturation(real), 4),
     }

@@ -26,7 +26,7 @@ MODELS = Path(__file__).resolve().parents[2] / "assets" / "models"
 DEFAULT_MODEL = MODELS / "shapes32"
 DEFAULT_LATENT_MODEL = MODELS / "latent8"
 
-__all__ = ["DEFAULT_LATENT_MODEL", "DEFAULT_MODEL", "LatentModel", "ModelLoadError", "ShapesModel",
+__all__ = ["DEFAULT_LATENT_MODEL", "DEFAULT_MODEL", "LatentModel", "ModelLoadError", "ShapesModel", "sampling_settings",
            "load_autoencoder", "load_latent_model", "load_model"]
 
 
