@@ -19,6 +19,7 @@ def parse_args(argv):
     parser.add_argument("--quiz", type=Path, metavar="PATH", help="run a classroom quiz from a bank file")
     parser.add_argument("--kiosk", action="store_true", help="museum kiosk: fullscreen, attract loop; quit with Ctrl+Shift+Q")
     parser.add_argument("--screenshot-tour", type=Path, metavar="DIR", help="render every screen to PNGs in DIR and exit")
+    parser.add_argument("--no-play", action="store_true", help="with --screenshot-tour: do not play the levels")
     return parser.parse_args(argv)
 
 
@@ -52,7 +53,7 @@ def main(argv=None) -> int:
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         from game.tour import screenshot_tour
 
-        for path in screenshot_tour(args.screenshot_tour, args.lang or "es", play=True):
+        for path in screenshot_tour(args.screenshot_tour, args.lang or "es", play=not args.no_play):
             print(path)
         return 0
     from game.levels import LevelError, load_level

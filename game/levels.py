@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from game.i18n import LANGUAGES
+from sim_core.resources import levels
 
-LEVELS_DIR = Path(__file__).resolve().parents[1] / "levels"
+LEVELS_DIR = levels()
 METRICS = {  # level kind → the metrics its activity can measure
     "forward": ("t_error",),
     "walk_jump": ("variance_gap",),

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pygame
 
-THEME_FILE = Path(__file__).with_name("theme.json")
-FONT_DIR = Path(__file__).resolve().parents[1] / "assets" / "fonts"
+from sim_core.resources import assets, resource
+
+THEME_FILE = resource("game", "theme.json")
+FONT_DIR = assets("fonts")
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 

@@ -14,8 +14,9 @@ import numpy as np
 
 from sim_core.model.layers import Conv2d, Linear, Module, silu, softmax
 from sim_core.model.weights import ModelLoadError, read_card, read_weights
+from sim_core.resources import assets
 
-DEFAULT_JUDGE = Path(__file__).resolve().parents[1] / "assets" / "models" / "judge"
+DEFAULT_JUDGE = assets("models", "judge")
 NOTHING = "nothing"
 SURE = 0.5  # below this confidence the judge calls itself unsure
 

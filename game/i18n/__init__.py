@@ -6,7 +6,9 @@ import os
 import tomllib
 from pathlib import Path
 
-FOLDER = Path(__file__).parent
+from sim_core.resources import resource
+
+FOLDER = resource("game.i18n")
 LANGUAGES = ("es", "en")
 
 

@@ -17,12 +17,13 @@ from sim_core._checks import check_images, check_timesteps
 from sim_core.model.autoencoder import Autoencoder
 from sim_core.model.text import tokenize
 from sim_core.model.unet import UNet
+from sim_core.resources import assets
 from sim_core.model.weights import UNET_CARD_FIELDS, ModelLoadError, read_card, read_weights
 from sim_core.samplers import PREDICTION_TYPES, SPACINGS
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import Vocabulary
 
-MODELS = Path(__file__).resolve().parents[2] / "assets" / "models"
+MODELS = assets("models")
 DEFAULT_MODEL = MODELS / "shapes32"
 DEFAULT_LATENT_MODEL = MODELS / "latent8"
 

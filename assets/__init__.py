@@ -1,0 +1,1 @@
+"""The shipped models and fonts (data, read through sim_core.resources)."""
