@@ -108,9 +108,8 @@ class SamplingRun:
             beta = 1 - a_t / a_p
             return dict(a=a_p**0.5 * beta / (1 - a_t), b=(1 - beta) ** 0.5 * (1 - a_p) / (1 - a_t),
                         s=((1 - a_p) / (1 - a_t) * beta) ** 0.5, t=step.t, tp=tp_text)
-        sig = smp.sigmas[step.index: step.index + 2].astype(float)
-        lam = [np.log(1 / np.sqrt(s * s + 1)) - np.log(s / np.sqrt(s * s + 1)) if s > 0 else np.inf for s in sig]
-        return dict(a=sig[1] / sig[0], h=lam[1] - lam[0], t=step.t, tp=tp_text)
+        ratio, h = smp.ratio_and_h(step.t)
+        return dict(a=ratio, h=h, t=step.t, tp=tp_text)
 
 
 FORMULA_KEYS = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}

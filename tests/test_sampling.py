@@ -89,3 +89,20 @@ def test_starting_part_way_down_visits_the_remaining_timesteps(kind):
     assert steps[0].index == 4
     with pytest.raises(ValueError, match=r"start_index must lie in \[0, 9\]"):
         next(sample_progressive(model, x_T(), s, steps=10, start_index=10))
+
+
+def test_dpmsolver_shows_the_numbers_its_first_step_uses():
+    """The formula panel's σ_t'/σ_t and h are the ones in x_t' = (σ_t'/σ_t) x_t + α_t'(1 − e^(−h)) x̂₀
+    (σ the noise scale of x, α² + σ² = 1), not σ of the variance-exploding form."""
+    smp = make_sampler("dpmsolver++", make_schedule("cosine", zero_terminal_snr=True), 10,
+                       prediction_type="v_prediction")
+    rng = np.random.default_rng(0)
+    x, v = (rng.standard_normal((1, 3, 4, 4), dtype=np.float32) for _ in range(2))
+    for t in smp.timesteps[:1]:
+        ratio, h = smp.ratio_and_h(int(t))
+        out = smp.step(v, int(t), x)
+        sigma_next = ratio * smp.signal_noise_scales(int(t))[1]
+        alpha_next = (1 - sigma_next**2) ** 0.5
+        expected = ratio * x + alpha_next * (1 - np.exp(-h)) * out.pred_original_sample
+        np.testing.assert_allclose(out.prev_sample, expected, atol=1e-5)
+        assert 0.9 < ratio < 1  # the variance-exploding σ_t'/σ_t is 0.0016 here

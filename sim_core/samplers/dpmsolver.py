@@ -59,6 +59,16 @@ class DPMSolverPlusPlusSampler(Sampler):
         """(α, σ̂) from the interpolated σ, as diffusers (not √ᾱ directly)."""
         return _alpha_sigma(self.sigmas[self.index_of(t)])
 
+    def ratio_and_h(self, t: int) -> tuple[float, float]:
+        """(σ̂_{i+1}/σ̂_i, h = λ_{i+1} − λ_i) of the step at t: the numbers the update multiplies by
+        (σ̂ = σ·α, the noise scale of x; h = +∞ on the last step, which returns x̂_0)."""
+        i = self.index_of(t)
+        alpha_t, sigma_t = _alpha_sigma(float(self.sigmas[i + 1]))
+        alpha_s, sigma_s = _alpha_sigma(float(self.sigmas[i]))
+        if sigma_t == 0:
+            return 0.0, float("inf")
+        return sigma_t / sigma_s, float(np.log(alpha_t / sigma_t) - np.log(alpha_s / sigma_s))
+
     def _step(self, model_output, t, x, noise):
         i = self.index_of(t)
         # a fresh trajectory may start at any timestep (img2img starts part-way down)
