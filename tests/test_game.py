@@ -31,6 +31,20 @@ def test_every_key_the_code_uses_exists():
         assert not missing, f"{lang} lacks {sorted(missing)}"
 
 
+@pytest.mark.parametrize("env, expected", [
+    ({"LANG": "C.UTF-8"}, "es"), ({"LANG": "POSIX"}, "es"), ({"LANG": "de_DE.UTF-8"}, "es"),
+    ({"LANG": "en_GB.UTF-8"}, "en"), ({"LANG": "es_AR.UTF-8"}, "es"), ({"LC_ALL": "C", "LANG": "en_US.UTF-8"}, "es"),
+])
+def test_system_language_is_spanish_unless_the_locale_says_english(monkeypatch, env, expected):
+    from game.i18n import system_language
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert system_language() == expected
+
+
 def test_typed_words_in_either_language_become_model_words():
     tr = Catalogs("es")
     assert tr.to_model_words("Estrella ROJA") == ["star", "red"]

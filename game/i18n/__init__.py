@@ -28,11 +28,14 @@ def load_catalog(lang: str) -> dict[str, str]:
 
 
 def system_language() -> str:
-    """The system locale's language when we have it, else Spanish (the course's language)."""
+    """The system locale's language when we have it, else Spanish (the course's language): a C
+    or POSIX locale, or one in a language we lack, means Spanish. The first of LC_ALL,
+    LC_MESSAGES, LANG that is set decides (as in POSIX); only without any of them is Python's
+    locale asked (Windows), since it reports C.UTF-8 as English."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
-        if value[:2] in LANGUAGES:
-            return value[:2]
+        if value:
+            return value[:2] if value[:2] in LANGUAGES else "es"
     code = (locale.getlocale()[0] or "")[:2]
     return code if code in LANGUAGES else "es"
 
