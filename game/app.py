@@ -104,6 +104,11 @@ class App:
         self.ui.draw_ui(self.screen)
         if self.focus is not None and self.focus.alive() and self.focus.visible:
             pygame.draw.rect(self.screen, self.theme.colour("accent"), self.focus.rect.inflate(8, 8), 3, border_radius=10)
+        if self.profile_store.failing:  # on every screen while saves fail: progress is not safe yet
+            key, values = self.profile_store.message
+            w, h = self.screen.get_size()
+            self.theme.text(self.screen, self.tr(key, **values), (w // 2, h - 28), role="small", colour="accent",
+                            anchor="midbottom", width=w - 40)
 
     # keyboard: every control reachable with Tab, Enter/Space and the arrow keys ------------
     def focusables(self) -> list:
@@ -222,6 +227,8 @@ class App:
     def run(self) -> None:
         while self.running:
             self.frame(self.clock.tick(60) / 1000)
+        if self.profile_store.failing:  # a last try at exit: the disk may have recovered
+            self.save_profile()
         pygame.quit()
 
     def run_until(self, condition, timeout: float = 60.0) -> bool:

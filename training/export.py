@@ -73,8 +73,10 @@ def export_unet(run: Path, dest: Path) -> dict:
         "metrics": {},
     }
     previous = dest / "model.json"
-    if previous.exists():  # keep measured metrics of an earlier export (training.evaluate)
-        card["metrics"] = json.loads(previous.read_text(encoding="utf-8")).get("metrics", {})
+    if previous.exists():  # keep measured metrics of an earlier export of the same kind of model (training.evaluate)
+        old = json.loads(previous.read_text(encoding="utf-8"))
+        if (old.get("prediction_type"), old.get("schedule")) == (card["prediction_type"], card["schedule"]):
+            card["metrics"] = old.get("metrics", {})
     return write_model_folder(dest, card, ckpt["ema"])
 
 
