@@ -4,7 +4,6 @@
 import locale
 import os
 import tomllib
-from pathlib import Path
 
 from sim_core.resources import resource
 
