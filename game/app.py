@@ -2,6 +2,7 @@
 
 import logging
 import os
+import signal
 import time
 
 import pygame
@@ -21,6 +22,9 @@ class App:
         # BLAS on every core starves the render thread while a sample runs (frames of 20+ ms
         # on 2 cores); the game leaves it one.
         threadpool_limits(max(1, (os.cpu_count() or 2) - 1), user_api="blas")
+        # SIGTERM and SIGINT are ours (run() ends the game cleanly); SDL would turn them into a
+        # window-close event, which the kiosk must ignore
+        os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
         pygame.init()
         pygame.display.set_caption("Diffusion Quest · Misión Difusión")
         self.profile_store = ProfileStore()
@@ -225,11 +229,25 @@ class App:
         pygame.display.flip()
 
     def run(self) -> None:
-        while self.running:
-            self.frame(self.clock.tick(60) / 1000)
-        if self.profile_store.failing:  # a last try at exit: the disk may have recovered
-            self.save_profile()
-        pygame.quit()
+        """The main loop. SIGTERM and SIGINT end it like the Quit button: scenes exit (their
+        workers are cancelled), the profile is saved, the window closes."""
+        def stop(signum, frame):
+            self.running = False
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            while self.running:
+                self.frame(self.clock.tick(60) / 1000)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            while self.stack:  # without resuming the scenes below: they are leaving too
+                try:
+                    self.stack.pop().exit()
+                except Exception as e:  # one broken scene must not keep the others' workers running
+                    self.log_error(e)
+            self.save_profile()  # also a last try if saves were failing: the disk may have recovered
+            pygame.quit()
 
     def run_until(self, condition, timeout: float = 60.0) -> bool:
         """Run frames (at most 60 per second) until condition() holds; for tours and tests.
