@@ -116,7 +116,7 @@ SOLUTIONS = {
     "reverse-ddpm": dict(steps=100, guidance=5.0),
     "fast-samplers": dict(sampler="dpmsolver++", steps=10),
     "restore": dict(start_t=300, steps=50),
-    "guidance": dict(guidance=7.5),
+    "guidance": dict(guidance=5.0),
     "prompts": dict(),
     "final": dict(sampler="ddim", steps=50, guidance=3.0, start_t=300),
 }
