@@ -30,9 +30,9 @@ GUIDED_OUT_OF_RANGE = 0.3  # at w = 7.5 from 10 steps on (DDIM 50: ~12 %; DDPM a
 
 
 def cases(steps: int) -> tuple[list[str], list[int]]:
-    """(prompts, seeds) of one batch: 12 images at up to 50 steps, 3 up to 200, then 1."""
+    """(prompts, seeds) of one batch: 6 images at up to 50 steps, 3 up to 200, then 1."""
     if steps <= 50:
-        return [p for p in PROMPTS for _ in range(2)], list(range(12))
+        return list(PROMPTS), list(range(6))
     if steps <= 200:
         return list(PROMPTS[:3]), [steps, steps + 1, steps + 2]
     return [PROMPTS[steps % len(PROMPTS)]], [steps]
