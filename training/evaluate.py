@@ -78,6 +78,8 @@ def main(argv=None):
                         help="where the torch twin runs")
     parser.add_argument("--seeds", type=int, default=SEEDS, help="seeds per prompt (a quick look: fewer; "
                         "the card and the grids are written only with the full protocol)")
+    parser.add_argument("--guidance", type=float, nargs="+", default=list(GUIDANCE),
+                        help="the guidance scales to measure (the card keeps the others' earlier numbers)")
     args = parser.parse_args(argv)
     full = args.seeds == SEEDS
     torch.set_num_threads(args.threads)
@@ -93,7 +95,7 @@ def main(argv=None):
     x_T = noise_for(seeds, model.sample_shape)
     real, _ = render_batch(range(1000))
     results, grids = {}, []
-    for w in GUIDANCE:
+    for w in args.guidance:
         start = time.perf_counter()
         x0 = decode(sample(model, x_T, model.schedule, sampler="ddim", steps=50, guidance=w, cond=cond))
         verdicts = judge(x0)
@@ -109,12 +111,10 @@ def main(argv=None):
             Image.fromarray(make_grid(x0[::SEEDS // 2][:72], cols=12, scale=3)).save(args.model / f"samples_w{w:g}.png")
     if not full:
         return
-    # one row per guidance, the same prompts and seeds: the knob's effect at a glance
-    picks = np.arange(0, len(prompts), SEEDS * 3)[:12]
-    Image.fromarray(make_grid(np.concatenate([g[picks] for g in grids]), cols=len(picks), scale=3)).save(
-        args.model / "guidance_rows.png")
     card_path = args.model / "model.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
+    earlier = card.get("metrics", {}).get("ddim50_by_guidance", {}) if len(args.guidance) < len(GUIDANCE) else {}
+    results = {k: v for k, v in sorted({**earlier, **results}.items(), key=lambda kv: float(kv[0]))}
     card["metrics"] = {
         "protocol": f"every prompt × seeds 0–{SEEDS - 1}, DDIM 50 steps ({model.spacing} spacing, the card's), "
                     "x_T from the seed",
@@ -122,6 +122,12 @@ def main(argv=None):
         "real_images_mean_saturation": round(mean_saturation(real), 4),
     }
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if len(args.guidance) < len(GUIDANCE):
+        return
+    # one row per guidance, the same prompts and seeds: the knob's effect at a glance
+    picks = np.arange(0, len(prompts), SEEDS * 3)[:12]
+    Image.fromarray(make_grid(np.concatenate([g[picks] for g in grids]), cols=len(picks), scale=3)).save(
+        args.model / "guidance_rows.png")
     print("\n| guidance | judge agrees with prompt | mean saturation | clipped pixels |\n|---|---|---|---|")
     for w, r in results.items():
         print(f"| {w} | {r['judge_agreement']:.1%} | {r['mean_saturation']:.3f} | {r['clipped_pixels']:.2%} |")
