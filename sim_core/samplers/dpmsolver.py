@@ -38,7 +38,6 @@ class DPMSolverPlusPlusSampler(Sampler):
         sigmas = ((1 - alphas_cumprod) / alphas_cumprod) ** 0.5
         sigmas = np.interp(self.timesteps, np.arange(len(sigmas)), sigmas)
         self.sigmas = np.append(sigmas, 0.0).astype(np.float32)
-        self._alphas_cumprod = alphas_cumprod
 
     @staticmethod
     def _make_timesteps(num_train_steps, steps, spacing):
@@ -59,15 +58,19 @@ class DPMSolverPlusPlusSampler(Sampler):
         """(α, σ̂) from the interpolated σ, as diffusers (not √ᾱ directly)."""
         return _alpha_sigma(self.sigmas[self.index_of(t)])
 
+    def _point(self, i: int):
+        """(α_i, σ̂_i, λ_i = log α_i − log σ̂_i) of the i-th point; λ = +∞ at the final σ = 0."""
+        alpha, sigma = _alpha_sigma(self.sigmas[i])
+        with np.errstate(divide="ignore"):  # σ = 0 at the end: λ = +∞ on purpose
+            return alpha, sigma, np.log(alpha) - np.log(sigma)
+
     def ratio_and_h(self, t: int) -> tuple[float, float]:
         """(σ̂_{i+1}/σ̂_i, h = λ_{i+1} − λ_i) of the step at t: the numbers the update multiplies by
         (σ̂ = σ·α, the noise scale of x; h = +∞ on the last step, which returns x̂_0)."""
         i = self.index_of(t)
-        alpha_t, sigma_t = _alpha_sigma(float(self.sigmas[i + 1]))
-        alpha_s, sigma_s = _alpha_sigma(float(self.sigmas[i]))
-        if sigma_t == 0:
-            return 0.0, float("inf")
-        return sigma_t / sigma_s, float(np.log(alpha_t / sigma_t) - np.log(alpha_s / sigma_s))
+        _, sigma_t, lambda_t = self._point(i + 1)
+        _, sigma_s, lambda_s = self._point(i)
+        return float(sigma_t / sigma_s), float(lambda_t - lambda_s)
 
     def _step(self, model_output, t, x, noise):
         i = self.index_of(t)
@@ -79,18 +82,14 @@ class DPMSolverPlusPlusSampler(Sampler):
                 "call reset() to start again"
             )
         x0 = self.pred_original_sample(model_output, t, x)
-        alpha_t, sigma_t = _alpha_sigma(self.sigmas[i + 1])
-        alpha_s0, sigma_s0 = _alpha_sigma(self.sigmas[i])
-        with np.errstate(divide="ignore"):  # σ = 0 at the end: λ = +∞ on purpose
-            lambda_t = np.log(alpha_t) - np.log(sigma_t)
-        lambda_s0 = np.log(alpha_s0) - np.log(sigma_s0)
+        alpha_t, sigma_t, lambda_t = self._point(i + 1)
+        _, sigma_s0, lambda_s0 = self._point(i)
         h = lambda_t - lambda_s0
         phi = alpha_t * (np.exp(-h) - 1)
         prev_sample = (sigma_t / sigma_s0) * x - phi * x0
         is_last = i == len(self.timesteps) - 1
         if self._previous_x0 is not None and not is_last:
-            alpha_s1, sigma_s1 = _alpha_sigma(self.sigmas[i - 1])
-            lambda_s1 = np.log(alpha_s1) - np.log(sigma_s1)
+            lambda_s1 = self._point(i - 1)[2]
             r0 = (lambda_s0 - lambda_s1) / h
             d1 = (1 / r0) * (x0 - self._previous_x0)
             prev_sample = prev_sample - 0.5 * phi * d1
