@@ -24,17 +24,23 @@ def parse_args(argv):
 
 
 def validate(paths) -> int:
-    """Check level and quiz files (a file under a quizzes/ folder is a quiz bank); print one
-    line per file; exit 1 if any is malformed."""
-    from game.levels import LevelError, load_level
-    from game.quiz import load_bank
+    """Check level, quiz-bank and chapter files (told apart by what they hold: [[questions]],
+    [[chapters]], else a level); print one line per file; exit 1 if any is malformed."""
+    from game.levels import LevelError, parse_level, read_toml
+    from game.quiz import QuizError, parse_bank, parse_chapters
 
     failed = 0
     for path in map(Path, paths):
         try:
-            item = load_bank(path) if path.parent.name == "quizzes" else load_level(path)
-            print(f"ok    {path} ({item.id})")
-        except LevelError as e:  # QuizError is a LevelError
+            data = read_toml(path)
+            if "questions" in data:
+                what = parse_bank(path, data).id
+            elif "chapters" in data:
+                what = f"{len(parse_chapters(path, data))} chapters"
+            else:
+                what = parse_level(path, data).id
+            print(f"ok    {path} ({what})")
+        except (LevelError, QuizError) as e:
             failed += 1
             print(f"error {e}")
     return 1 if failed else 0

@@ -12,23 +12,17 @@ file, the field and what was expected; the other levels still load.
 """
 
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from game.i18n import LANGUAGES
+from game.level_kinds import KINDS as KIND_TABLE
+from game.level_kinds import MAX_SEED, METRICS, ControlError, check_controls, check_prompt, is_number
 from sim_core.resources import levels
 
 LEVELS_DIR = levels()
-METRICS = {  # level kind → the metrics its activity can measure
-    "forward": ("t_error",),
-    "walk_jump": ("variance_gap",),
-    "schedules": ("snr_error",),
-    "unet": ("t_with_ssim",),
-    "toy2d": ("chamfer",),
-    "latent": ("judge_confidence",),
-    "sampling": ("judge_confidence", "ssim", "budget_steps", "guided"),
-}
-KINDS = tuple(METRICS)
+KINDS = tuple(KIND_TABLE)
 
 
 class LevelError(ValueError):
@@ -56,6 +50,43 @@ class Level:
         return sum((score <= t) if lower else (score >= t) for t in self.objective["stars"])
 
 
+def read_toml(path: Path, error=None) -> dict:
+    """A TOML file as a table; `error` (LevelError or a subclass) naming the file, and the
+    line where it can tell, for anything that keeps it from being read."""
+    error = error or LevelError
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise error(f"{path.name}: cannot be read ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise error(f"{path.name}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x}); "
+                    "save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{path.name}: not valid TOML ({e})") from None
+    except RecursionError:
+        raise error(f"{path.name}: not valid TOML (nested too deeply)") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise error(f"{path.name}: not valid TOML ({e})") from None
+
+
+def check_text(text: str, path: Path, name: str, error=None) -> str:
+    """A non-empty text with no control characters other than newline and tab (a NUL cannot
+    be drawn)."""
+    error = error or LevelError
+    if not isinstance(text, str) or not text.strip():
+        raise error(f"{path.name}: field '{name}' must be a non-empty text; got {text!r}")
+    bad = next((c for c in text if c not in "\n\t" and unicodedata.category(c) in ("Cc", "Cs")), None)
+    if bad is not None:
+        raise error(f"{path.name}: field '{name}' contains the control character U+{ord(bad):04X}")
+    return text
+
+
 def _need(data: dict, key: str, kind, path: Path, what: str, where: str = ""):
     name = f"{where}{key}"
     if key not in data:
@@ -69,9 +100,7 @@ def _need(data: dict, key: str, kind, path: Path, what: str, where: str = ""):
 def _texts(data: dict, key: str, path: Path, where: str = "") -> dict:
     table = _need(data, key, dict, path, "a table with 'es' and 'en' texts", where)
     for lang in LANGUAGES:
-        text = _need(table, lang, str, path, "a non-empty text", f"{where}{key}.")
-        if not text.strip():
-            raise LevelError(f"{path.name}: field '{where}{key}.{lang}' must be a non-empty text")
+        check_text(_need(table, lang, str, path, "a non-empty text", f"{where}{key}."), path, f"{where}{key}.{lang}")
     return table
 
 
@@ -84,11 +113,12 @@ def parse_level(path: Path, data: dict) -> Level:
     for i, hint in enumerate(hints):
         if not isinstance(hint, dict):
             raise LevelError(f"{path.name}: field 'hints[{i}]' must be a table with 'es' and 'en'")
-        for lang in LANGUAGES:
-            _need(hint, lang, str, path, "a text", f"hints[{i}].")
+        _texts({"": hint}, "", path, f"hints[{i}]")
     target = _need(data, "target", dict, path, "a table with 'prompt' and 'seed'")
-    _need(target, "prompt", str, path, "a prompt such as \"red star\"", "target.")
-    _need(target, "seed", int, path, "a whole number", "target.")
+    prompt = _need(target, "prompt", str, path, "a prompt such as \"red star\"", "target.")
+    seed = _need(target, "seed", int, path, "a whole number", "target.")
+    if not 0 <= seed <= MAX_SEED:
+        raise LevelError(f"{path.name}: field 'target.seed' must be a whole number from 0 to {MAX_SEED}; got {seed!r}")
     objective = _need(data, "objective", dict, path, "a table with 'metric', 'better' and 'stars'")
     metric = _need(objective, "metric", str, path, f"one of {', '.join(METRICS[kind])}", "objective.")
     if metric not in METRICS[kind]:
@@ -97,29 +127,27 @@ def parse_level(path: Path, data: dict) -> Level:
     if better not in ("lower", "higher"):
         raise LevelError(f"{path.name}: field 'objective.better' must be \"lower\" or \"higher\"; got {better!r}")
     stars = _need(objective, "stars", list, path, "a list of 3 numbers, easiest first", "objective.")
-    ordered = sorted(stars, reverse=better == "lower")
-    if len(stars) != 3 or not all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in stars) or stars != ordered:
-        raise LevelError(f"{path.name}: field 'objective.stars' must be a list of 3 numbers, easiest first; got {stars!r}")
+    if len(stars) != 3 or not all(map(is_number, stars)) or stars != sorted(stars, reverse=better == "lower"):
+        raise LevelError(f"{path.name}: field 'objective.stars' must be a list of 3 finite numbers, easiest first; got {stars!r}")
+    try:
+        check_prompt(prompt, "target.prompt", allow_empty=not KIND_TABLE[kind].draws_target)
+        controls = check_controls(kind, data.get("controls", {}), prompt)
+    except ControlError as e:
+        raise LevelError(f"{path.name}: {e}") from None
+    numbers = {key: _need(data, key, int, path, "a whole number from 1 to 999") for key in ("chapter", "order")}
+    for key, value in numbers.items():
+        if not 1 <= value <= 999:
+            raise LevelError(f"{path.name}: field '{key}' must be a whole number from 1 to 999; got {value!r}")
     return Level(
-        path=path, id=level_id, kind=kind,
-        chapter=_need(data, "chapter", int, path, "a whole number"),
-        order=_need(data, "order", int, path, "a whole number"),
+        path=path, id=check_text(level_id, path, "id"), kind=kind, **numbers,
         title=_texts(data, "title", path), goal=_texts(data, "goal", path), text=_texts(data, "text", path),
-        hints=hints, target=target, objective=objective,
-        controls=data.get("controls", {}) if isinstance(data.get("controls", {}), dict) else {},
+        hints=hints, target=target, objective=objective, controls=controls,
     )
 
 
 def load_level(path: Path) -> Level:
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise LevelError(f"{path.name}: cannot be read ({e.strerror or e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise LevelError(f"{path.name}: not valid TOML ({e})") from None
-    return parse_level(path, data)
+    return parse_level(path, read_toml(path))
 
 
 def load_each(paths, load) -> tuple[list, list[str]]:

@@ -8,12 +8,12 @@ Scoring: a right answer is worth 100 points plus a time bonus (up to 50, falling
 seconds taken) and a streak bonus (10 per right answer in a row before it).
 """
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from game.i18n import LANGUAGES
-from game.levels import LEVELS_DIR, LevelError, load_each
+from game.level_kinds import MAX_SEED, ControlError, check_prompt, is_number
+from game.levels import LEVELS_DIR, LevelError, check_text, load_each, read_toml
 
 QUIZ_DIR = LEVELS_DIR / "quizzes"
 TOPICS = ("forward", "closed_form", "schedules", "unet", "training", "ddpm", "samplers", "guidance",
@@ -43,14 +43,20 @@ def _image(value, path: Path, field: str):
     if value is None:
         return None
     ok = isinstance(value, dict) and value.get("kind") in IMAGE_KINDS and isinstance(value.get("prompt"), str) \
-        and isinstance(value.get("seed"), int)
+        and isinstance(value.get("seed"), int) and not isinstance(value["seed"], bool) and 0 <= value["seed"] <= MAX_SEED
     if ok and value["kind"] == "noised":
-        ok = isinstance(value.get("t"), int) and 0 <= value["t"] < 1000
+        ok = set(value) == {"kind", "prompt", "seed", "t"} and isinstance(value["t"], int) \
+            and not isinstance(value["t"], bool) and 0 <= value["t"] < 1000
     elif ok:
-        ok = isinstance(value.get("guidance"), list) and len(value["guidance"]) == 4
+        ok = set(value) == {"kind", "prompt", "seed", "guidance"} and isinstance(value["guidance"], list) \
+            and len(value["guidance"]) == 4 and all(is_number(w) and 0 <= w <= 30 for w in value["guidance"])
     if not ok:
         raise QuizError(f"{path.name}: field '{field}' must be {{kind = \"noised\", prompt, seed, t}} or "
-                        f"{{kind = \"guidance\", prompt, seed, guidance = [4 values]}}; got {value!r}")
+                        f"{{kind = \"guidance\", prompt, seed, guidance = [4 values from 0 to 30]}}; got {value!r}")
+    try:
+        check_prompt(value["prompt"], f"{field}.prompt")
+    except ControlError as e:
+        raise QuizError(f"{path.name}: {e}") from None
     return value
 
 
@@ -65,12 +71,13 @@ class Bank:
 def _text(value, path: Path, field: str) -> dict:
     if not isinstance(value, dict) or any(not isinstance(value.get(lang), str) or not value[lang].strip() for lang in LANGUAGES):
         raise QuizError(f"{path.name}: field '{field}' must have non-empty 'es' and 'en' texts; got {value!r}")
+    for lang in LANGUAGES:
+        check_text(value[lang], path, f"{field}.{lang}", QuizError)
     return value
 
 
 def parse_bank(path: Path, data: dict) -> Bank:
-    if not isinstance(data.get("id"), str):
-        raise QuizError(f"{path.name}: field 'id' must be a text; got {data.get('id')!r}")
+    check_text(data.get("id"), path, "id", QuizError)
     questions, seen = [], set()
     raw = data.get("questions")
     if not isinstance(raw, list) or not raw:
@@ -81,6 +88,7 @@ def parse_bank(path: Path, data: dict) -> Bank:
         if not isinstance(qid, str) or qid in seen:
             raise QuizError(f"{path.name}: field '{where}.id' must be a text unique in the bank; got {qid!r}")
         seen.add(qid)
+        check_text(qid, path, f"{where}.id", QuizError)
         if q.get("topic") not in TOPICS:
             raise QuizError(f"{path.name}: field '{where}.topic' must be one of {', '.join(TOPICS)}; got {q.get('topic')!r}")
         choices = q.get("choices")
@@ -100,13 +108,7 @@ def parse_bank(path: Path, data: dict) -> Bank:
 
 def load_bank(path: Path) -> Bank:
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            return parse_bank(path, tomllib.load(f))
-    except OSError as e:
-        raise QuizError(f"{path.name}: cannot be read ({e.strerror or e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise QuizError(f"{path.name}: not valid TOML ({e})") from None
+    return parse_bank(path, read_toml(path, QuizError))
 
 
 def load_banks(folder: Path = QUIZ_DIR) -> tuple[list[Bank], list[str]]:
@@ -118,15 +120,21 @@ CHECKPOINT_QUESTIONS = 5
 
 def load_chapters(path: Path = LEVELS_DIR / "chapters.toml") -> list[dict]:
     """The chapters (number, title, quiz_topics), checked like everything else we load."""
-    try:
-        with open(path, "rb") as f:
-            chapters = tomllib.load(f).get("chapters", [])
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise QuizError(f"{path.name}: cannot be read ({e})") from None
+    path = Path(path)
+    return parse_chapters(path, read_toml(path, QuizError))
+
+
+def parse_chapters(path: Path, data: dict) -> list[dict]:
+    chapters = data.get("chapters")
+    if not isinstance(chapters, list):
+        raise QuizError(f"{path.name}: field 'chapters' must be a list of [[chapters]] tables; got {chapters!r}")
     for i, ch in enumerate(chapters):
-        topics = ch.get("quiz_topics")
-        if not isinstance(ch.get("number"), int) or not isinstance(topics, list) or not set(topics) <= set(TOPICS):
-            raise QuizError(f"{path.name}: field 'chapters[{i}]' needs a whole 'number' and 'quiz_topics' from {', '.join(TOPICS)}")
+        topics = ch.get("quiz_topics") if isinstance(ch, dict) else None
+        number = ch.get("number") if isinstance(ch, dict) else None
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 999 \
+                or not isinstance(topics, list) or not topics or not all(t in TOPICS for t in topics):
+            raise QuizError(f"{path.name}: field 'chapters[{i}]' needs a 'number' from 1 to 999 and a non-empty "
+                            f"'quiz_topics' from {', '.join(TOPICS)}")
         _text(ch.get("title"), path, f"chapters[{i}].title")
     return chapters
 

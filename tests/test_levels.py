@@ -86,7 +86,7 @@ GOOD = (LEVELS_DIR / "01-forward-noise.toml").read_text(encoding="utf-8")
     [
         (lambda s: s.replace('kind = "forward"', 'kind = "dance"'), "field 'kind' must be one of forward"),
         (lambda s: s.replace('id = "forward-noise"\n', ""), "missing field 'id'"),
-        (lambda s: s.replace("stars = [60, 20, 3]", "stars = [3, 20, 60]"), "field 'objective.stars' must be a list of 3 numbers, easiest first"),
+        (lambda s: s.replace("stars = [60, 20, 3]", "stars = [3, 20, 60]"), "field 'objective.stars' must be a list of 3 finite numbers, easiest first"),
         (lambda s: s.replace('better = "lower"', 'better = "less"'), "field 'objective.better' must be \"lower\" or \"higher\""),
         (lambda s: s.replace("seed = 7", 'seed = "seven"'), "field 'target.seed' must be a whole number"),
         (lambda s: s.replace('en = "1 · Noise, forward"', ""), "missing field 'title.en'"),
@@ -174,11 +174,15 @@ def test_every_campaign_kind_is_playable():
 
 def test_unet_level_is_won_below_the_noise_where_the_estimate_fails(app):
     scene, won = play(app, "inside-the-unet")
+    for t, stars in ((820, 0), (780, 3)):  # the estimate keeps SSIM ≥ 0.6 up to t = 795
+        scene.t = t
+        assert app.run_until(lambda: scene.view is not None and scene.view[0] == t, timeout=30)
+        press(app, scene.check)
+        assert scene.result[1] == stars, (t, scene.view[5])
     scene.t = 200
     assert app.run_until(lambda: scene.view is not None and scene.view[0] == 200, timeout=30)
-    with_skips, without = scene.view[5], None
-    press(app, scene.check)
-    assert scene.result[1] >= 1, with_skips
+    with_skips = scene.view[5]
+    assert with_skips > 0.95  # x̂₀ from v̂ (x̂₀ = √ᾱ x_t − √(1 − ᾱ) v̂): nearly the target this low
     # cutting the skip connections ruins the estimate
     from sim_core.metrics import ssim
 

@@ -10,6 +10,7 @@ from game.widgets.image_view import draw_image
 from game.widgets.plots import draw_curves, draw_histogram
 from sim_core.forward import q_sample, q_step
 from sim_core.metrics import ssim
+from sim_core.parameterization import pred_original_sample
 from sim_core.schedules import make_schedule
 from sim_core.worlds.shapes import render_seed
 
@@ -218,9 +219,9 @@ class UNetLevel(LevelScene):
         x_t = q_sample(self.x0, self.t, self.noise, s)
         cond = model.encode_prompt(self.level.target["prompt"])
         capture = {}
-        a, b = float(s.sqrt_alphas_cumprod[self.t]), float(s.noise_scale[self.t])
-        x0_skips = (x_t - b * model(x_t, self.t, cond, capture=capture)) / a
-        x0_cut = (x_t - b * model(x_t, self.t, cond, use_skips=False)) / a
+        scales = float(s.signal_scale[self.t]), float(s.noise_scale[self.t])
+        x0_skips = pred_original_sample(model(x_t, self.t, cond, capture=capture), x_t, *scales, model.prediction_type)
+        x0_cut = pred_original_sample(model(x_t, self.t, cond, use_skips=False), x_t, *scales, model.prediction_type)
         self.view = (self.t, x_t, x0_skips, x0_cut, capture, float(ssim(np.clip(x0_skips[0], -1, 1), self.x0[0])))
 
     def score(self):

@@ -7,6 +7,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UILabel, UITextEntryLine
 
+from game.level_kinds import FIXED
 from game.prompts import read_prompt
 from game.run import SamplingRun, draw_run
 from game.scenes.level import LevelScene
@@ -21,13 +22,11 @@ class SamplingLevel(LevelScene):
     def __init__(self, app, level, on_stars=None):
         super().__init__(app, level, on_stars)
         c = level.controls
-        self.samplers = list(c.get("samplers", ["ddim"]))
-        self.ranges = {k: c[k] for k in ("steps", "guidance", "start_t") if k in c}
-        self.values = {"sampler": self.samplers[0], "steps": int(c.get("steps", {}).get("start", 50)),
-                       "guidance": float(c.get("guidance", {}).get("start", 7.5)), "skips": True}
-        if "start_t" in c:
-            self.values["start_t"] = int(c["start_t"]["start"])
-        self.prompt = c.get("prompt", level.target["prompt"])  # "" with editable_prompt: the player writes it
+        self.samplers = list(c["samplers"])
+        self.ranges = {k: c[k] for k in ("steps", "guidance", "start_t") if c[k]}  # the sliders offered
+        self.values = {"sampler": self.samplers[0], **FIXED, "skips": True}
+        self.values.update({k: r["start"] for k, r in self.ranges.items()})
+        self.prompt = c["prompt"]  # "" with editable_prompt: the player writes it
         self.target = render_seed(level.target["seed"], level.target["prompt"]).image[None]
         self.run = None
         self.final_score = None

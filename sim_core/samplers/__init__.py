@@ -20,10 +20,13 @@ __all__ = ["KINDS", "PREDICTION_TYPES", "SPACINGS", "Sampler", "SamplerOutput", 
            "spaced_timesteps"]
 
 
-def max_steps(kind: str, schedule: Schedule) -> int:
-    """The most steps `kind` can take on `schedule`: every timestep, but one fewer for
-    DPM-Solver++ (it spaces N + 1 points and ends on σ = 0)."""
-    return schedule.num_steps - (1 if kind == "dpmsolver++" else 0)
+def max_steps(kind: str, schedule: Schedule | int) -> int:
+    """The most steps `kind` can take on `schedule` (or on any schedule of that many
+    timesteps): every timestep, but one fewer for DPM-Solver++ (it spaces N + 1 points and
+    ends on σ = 0)."""
+    check_choice(kind, KINDS, "sampler")
+    num_steps = schedule if isinstance(schedule, int) else schedule.num_steps
+    return num_steps - (1 if kind == "dpmsolver++" else 0)
 
 
 def make_sampler(

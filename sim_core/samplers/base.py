@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim_core import parameterization
 from sim_core._checks import check_choice, check_images, check_same_shape
+from sim_core.parameterization import PREDICTION_TYPES
 from sim_core.schedules import Schedule
 
 SPACINGS = ("leading", "trailing", "linspace")
-PREDICTION_TYPES = ("epsilon", "v_prediction")
 
 
 def spaced_timesteps(num_train_steps: int, steps: int, spacing: str) -> np.ndarray:
@@ -96,34 +97,18 @@ class Sampler:
         return alpha_prod_t**0.5, (1 - alpha_prod_t) ** 0.5
 
     def pred_original_sample(self, model_output: np.ndarray, t: int, x: np.ndarray) -> np.ndarray:
-        """x̂_0 from the model's output, clipped to [−clip_sample, clip_sample] when that is set:
-
-            epsilon:       x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t     (Ho et al. 2020, eq. 15)
-            v_prediction:  x̂_0 = √ᾱ_t x_t − √(1 − ᾱ_t) v̂        (Salimans & Ho 2022, §4)
-
-        The first divides by √ᾱ_t: near ᾱ = 0 it multiplies every error of ε̂ (≈ 3·10⁴ at the
-        cosine schedule's t = 999), and at ᾱ = 0 (zero terminal SNR) it is undefined."""
+        """x̂_0 (sim_core.parameterization) at timestep t, clipped to [−clip_sample, clip_sample]
+        when that is set."""
         signal, noise = self.signal_noise_scales(t)
-        if self.prediction_type == "v_prediction":
-            x0 = signal * x - noise * model_output
-        elif signal == 0:
-            raise ValueError(
-                f"ᾱ_t is 0 at t={t} (zero terminal SNR): a model that predicts ε cannot recover "
-                "x̂_0 from pure noise; use a v-prediction model, 'leading' spacing or a schedule "
-                "without zero terminal SNR"
-            )
-        else:
-            x0 = (x - noise * model_output) / signal
+        x0 = parameterization.pred_original_sample(model_output, x, signal, noise, self.prediction_type)
         if self.clip_sample is not None:
             x0 = np.clip(x0, -self.clip_sample, self.clip_sample)
         return x0
 
     def pred_epsilon(self, model_output: np.ndarray, t: int, x: np.ndarray) -> np.ndarray:
-        """ε̂: the model's output itself, or from v̂: ε̂ = √ᾱ_t v̂ + √(1 − ᾱ_t) x_t."""
-        if self.prediction_type == "epsilon":
-            return model_output
+        """ε̂ (sim_core.parameterization) at timestep t."""
         signal, noise = self.signal_noise_scales(t)
-        return signal * model_output + noise * x
+        return parameterization.pred_epsilon(model_output, x, signal, noise, self.prediction_type)
 
     def step(self, model_output, t, x, noise=None) -> SamplerOutput:
         x = check_images(x, "x")

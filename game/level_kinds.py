@@ -1,0 +1,197 @@
+"""Each level kind: the metrics its activity measures and the schema of its [controls].
+
+One table, read by the level loader (and so by `diffusion-quest validate`): a file that
+passes it plays. A control left out takes the schema's default; an unknown control, a
+value of the wrong type, a range with min > start or start > max, a sampler the core does
+not know or a step count it cannot do, a word outside the model's vocabulary, are errors
+that name the file and the field. Pygame-free, like the loader.
+"""
+
+import math
+from dataclasses import dataclass
+
+from sim_core.samplers import KINDS as SAMPLERS
+from sim_core.samplers import max_steps
+from sim_core.schedules import KINDS as SCHEDULES
+from sim_core.worlds.shapes import VOCABULARY
+from sim_core.worlds.toy2d import KINDS as TOY_DATA
+
+# every shipped model's schedule has this many timesteps (tests/test_level_kinds.py checks
+# the model cards), so a level's t and step ranges are checked against it
+TRAIN_TIMESTEPS = 1000
+MAX_SEED = 2**32 - 1
+
+
+class ControlError(ValueError):
+    """A control that does not fit its schema; the loader adds the file name."""
+
+
+def is_number(value) -> bool:
+    """A finite int or float (not a bool; an int too large for a float is not finite)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) < 1e300 if isinstance(value, int) else math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A finite number in [lo, hi] (a whole one when `whole`)."""
+
+    lo: float
+    hi: float
+    default: float
+    whole: bool = False
+
+    def describe(self) -> str:
+        return f"a {'whole ' if self.whole else ''}number from {self.lo} to {self.hi}"
+
+    def check(self, value, name: str):
+        if not is_number(value) or (self.whole and not isinstance(value, int)) or not self.lo <= value <= self.hi:
+            raise ControlError(f"field '{name}' must be {self.describe()}; got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Range:
+    """A slider: {min, max, start} with lo ≤ min ≤ start ≤ max ≤ hi."""
+
+    lo: float
+    hi: float
+    default: dict
+    whole: bool = False
+
+    def check(self, value, name: str) -> dict:
+        what = (f"a table {{min, max, start}} of {'whole ' if self.whole else ''}numbers with "
+                f"{self.lo} ≤ min ≤ start ≤ max ≤ {self.hi}")
+        if not isinstance(value, dict) or set(value) != {"min", "max", "start"}:
+            raise ControlError(f"field '{name}' must be {what}; got {value!r}")
+        bound = Number(self.lo, self.hi, 0, self.whole)
+        for key in ("min", "max", "start"):
+            if not is_number(value[key]) or (self.whole and not isinstance(value[key], int)) \
+                    or not self.lo <= value[key] <= self.hi:
+                raise ControlError(f"field '{name}.{key}' must be {bound.describe()}; got {value[key]!r}")
+        if not value["min"] <= value["start"] <= value["max"] or value["min"] == value["max"]:
+            raise ControlError(f"field '{name}' must be {what} (and min < max); got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Choice:
+    options: tuple
+    default: str
+
+    def check(self, value, name: str) -> str:
+        if value not in self.options:
+            raise ControlError(f"field '{name}' must be one of {', '.join(self.options)}; got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A non-empty list of distinct options."""
+
+    options: tuple
+    default: tuple
+
+    def check(self, value, name: str) -> list:
+        if not isinstance(value, list) or not value or len(set(map(repr, value))) != len(value) \
+                or any(v not in self.options for v in value):
+            raise ControlError(f"field '{name}' must be a list of distinct items from {', '.join(self.options)}; got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Flag:
+    default: bool = False
+
+    def check(self, value, name: str) -> bool:
+        if not isinstance(value, bool):
+            raise ControlError(f"field '{name}' must be true or false; got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt in the model's words ("" lets the player write it, with editable_prompt)."""
+
+    default: str | None = None  # None: the level's target prompt
+
+    def check(self, value, name: str) -> str:
+        return check_prompt(value, name, allow_empty=True)
+
+
+def check_prompt(value, name: str, allow_empty: bool = False) -> str:
+    if not isinstance(value, str) or not (value.strip() or allow_empty):
+        raise ControlError(f"field '{name}' must be a prompt such as \"red star\"; got {value!r}")
+    try:
+        VOCABULARY.parse(value)
+    except ValueError as e:
+        raise ControlError(f"field '{name}': {e}") from None
+    return value
+
+
+T = Number(0, TRAIN_TIMESTEPS - 1, 0, whole=True)
+
+@dataclass(frozen=True)
+class Kind:
+    metrics: tuple  # what its activity can measure (objective.metric)
+    controls: dict  # the schema of its [controls]
+    draws_target: bool = True  # False: target.prompt is not used and may be ""
+
+
+KINDS = {
+    "forward": Kind(("t_error",), {
+        "schedule": Choice(SCHEDULES, "cosine"), "t_start": T,
+        "signal_below": Number(0.1, 0.95, 0.1)}),
+    "walk_jump": Kind(("variance_gap",), {
+        "schedule": Choice(SCHEDULES, "linear"), "target_t": Number(1, TRAIN_TIMESTEPS - 1, 300, whole=True)}),
+    "schedules": Kind(("snr_error",), {
+        "schedules": Choices(SCHEDULES, ("linear", "cosine")), "required_schedule": Choice(SCHEDULES, "cosine"),
+        "t_start": T}),
+    "unet": Kind(("t_with_ssim",), {
+        "t_start": Number(0, TRAIN_TIMESTEPS - 1, 300, whole=True), "ssim_min": Number(0.0, 1.0, 0.6)}),
+    "toy2d": Kind(("chamfer",), {
+        "data": Choice(TOY_DATA, "moons"), "hidden": Number(4, 256, 32, whole=True),
+        "train_steps": Number(1, 20000, 1500, whole=True), "steps": Number(1, TRAIN_TIMESTEPS, 50, whole=True)},
+        draws_target=False),
+    "latent": Kind(("judge_confidence",), {
+        "steps": Range(1, TRAIN_TIMESTEPS, {"min": 10, "max": 50, "start": 30}, whole=True),
+        "guidance": Number(0.0, 30.0, 7.5)}),
+    "sampling": Kind(("judge_confidence", "ssim", "budget_steps", "guided"), {
+        "samplers": Choices(SAMPLERS, ("ddim",)),
+        # a slider left out is not offered: the run takes FIXED's value (and starts from noise)
+        "steps": Range(1, TRAIN_TIMESTEPS, None, whole=True), "guidance": Range(0.0, 30.0, None),
+        "start_t": Range(1, TRAIN_TIMESTEPS - 1, None, whole=True),
+        "clipped_limit": Number(0.0, 1.0, 1.0),
+        "prompt": Prompt(), "editable_prompt": Flag(), "show_attention": Flag(), "skips": Flag()}),
+}
+FIXED = {"steps": 50, "guidance": 7.5}  # a sampling level's values when it offers no slider for them
+METRICS = {name: kind.metrics for name, kind in KINDS.items()}
+
+
+def check_controls(kind: str, controls, target_prompt: str) -> dict:
+    """The level's controls with every default filled in; ControlError for any that does
+    not fit `kind`'s schema or contradicts another."""
+    if not isinstance(controls, dict):
+        raise ControlError(f"field 'controls' must be a table; got {controls!r}")
+    schema = KINDS[kind].controls
+    unknown = sorted(set(controls) - set(schema))
+    if unknown:
+        raise ControlError(f"field 'controls.{unknown[0]}' is not a control of kind {kind!r} "
+                           f"(its controls: {', '.join(schema)})")
+    out = {}
+    for key, field in schema.items():
+        out[key] = field.check(controls[key], f"controls.{key}") if key in controls else field.default
+    if "required_schedule" in schema and out["required_schedule"] not in out["schedules"]:
+        raise ControlError(f"field 'controls.required_schedule' must be one of controls.schedules "
+                           f"({', '.join(out['schedules'])}); got {out['required_schedule']!r}")
+    if "samplers" in schema:
+        limit = min(max_steps(s, TRAIN_TIMESTEPS) for s in out["samplers"])
+        if out["steps"] and out["steps"]["max"] > limit:
+            raise ControlError(f"field 'controls.steps.max' must be at most {limit} for samplers "
+                               f"{', '.join(out['samplers'])}; got {out['steps']['max']!r}")
+        if out["prompt"] is None:
+            out["prompt"] = target_prompt
+        elif not out["prompt"].strip() and not out["editable_prompt"]:
+            raise ControlError("field 'controls.prompt' may be empty only with editable_prompt = true")
+    return out
