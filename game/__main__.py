@@ -26,21 +26,15 @@ def parse_args(argv):
 def validate(paths) -> int:
     """Check level, quiz-bank and chapter files (told apart by what they hold: [[questions]],
     [[chapters]], else a level); print one line per file; exit 1 if any is malformed."""
-    from game.levels import LevelError, parse_level, read_toml
-    from game.quiz import QuizError, parse_bank, parse_chapters
+    from game.levels import LevelError
+    from game.quiz import load_course_file
 
     failed = 0
     for path in map(Path, paths):
         try:
-            data = read_toml(path)
-            if "questions" in data:
-                what = parse_bank(path, data).id
-            elif "chapters" in data:
-                what = f"{len(parse_chapters(path, data))} chapters"
-            else:
-                what = parse_level(path, data).id
-            print(f"ok    {path} ({what})")
-        except (LevelError, QuizError) as e:
+            item = load_course_file(path)
+            print(f"ok    {path} ({f'{len(item)} chapters' if isinstance(item, list) else item.id})")
+        except LevelError as e:  # QuizError is a LevelError
             failed += 1
             print(f"error {e}")
     return 1 if failed else 0

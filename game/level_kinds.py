@@ -151,8 +151,9 @@ KINDS = {
     "unet": Kind(("t_with_ssim",), {
         "t_start": Number(0, TRAIN_TIMESTEPS - 1, 300, whole=True), "ssim_min": Number(0.0, 1.0, 0.6)}),
     "toy2d": Kind(("chamfer",), {
-        "data": Choice(TOY_DATA, "moons"), "hidden": Number(4, 256, 32, whole=True),
-        "train_steps": Number(1, 20000, 1500, whole=True), "steps": Number(1, TRAIN_TIMESTEPS, 50, whole=True)},
+        # the ranges of the level's sliders; training reports every 50 steps; the toy world has T = 200
+        "data": Choice(TOY_DATA, "moons"), "hidden": Number(4, 128, 32, whole=True),
+        "train_steps": Number(50, 20000, 1500, whole=True), "steps": Number(2, 200, 50, whole=True)},
         draws_target=False),
     "latent": Kind(("judge_confidence",), {
         "steps": Range(1, TRAIN_TIMESTEPS, {"min": 10, "max": 50, "start": 30}, whole=True),

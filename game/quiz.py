@@ -13,7 +13,7 @@ from pathlib import Path
 
 from game.i18n import LANGUAGES
 from game.level_kinds import MAX_SEED, ControlError, check_prompt, is_number
-from game.levels import LEVELS_DIR, LevelError, check_text, load_each, read_toml
+from game.levels import LEVELS_DIR, LevelError, check_text, load_each, parse_level, read_toml
 
 QUIZ_DIR = LEVELS_DIR / "quizzes"
 TOPICS = ("forward", "closed_form", "schedules", "unet", "training", "ddpm", "samplers", "guidance",
@@ -137,6 +137,18 @@ def parse_chapters(path: Path, data: dict) -> list[dict]:
                             f"'quiz_topics' from {', '.join(TOPICS)}")
         _text(ch.get("title"), path, f"chapters[{i}].title")
     return chapters
+
+
+def load_course_file(path: Path):
+    """Any file a teacher writes, told apart by what it holds: a quiz bank ([[questions]]),
+    the chapter list ([[chapters]]) or a level. LevelError (QuizError) if it cannot be used."""
+    path = Path(path)
+    data = read_toml(path)
+    if "questions" in data:
+        return parse_bank(path, data)
+    if "chapters" in data:
+        return parse_chapters(path, data)
+    return parse_level(path, data)
 
 
 def checkpoint_bank(chapter: dict, banks: list[Bank]) -> Bank:

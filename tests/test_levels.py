@@ -176,7 +176,7 @@ def test_unet_level_is_won_below_the_noise_where_the_estimate_fails(app):
     scene, won = play(app, "inside-the-unet")
     for t, stars in ((820, 0), (780, 3)):  # the estimate keeps SSIM ≥ 0.6 up to t = 795
         scene.t = t
-        assert app.run_until(lambda: scene.view is not None and scene.view[0] == t, timeout=30)
+        assert app.run_until(lambda t=t: scene.view is not None and scene.view[0] == t, timeout=30)
         press(app, scene.check)
         assert scene.result[1] == stars, (t, scene.view[5])
     scene.t = 200

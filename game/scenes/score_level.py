@@ -99,6 +99,16 @@ class ScoreLevel(LevelScene):
         self.run = SamplingRun(self.model, sampler, self.x_T, None, 1.0, None)
         self.final = None
 
+    def demo(self):
+        self.train()
+
+        def done():  # sample once training has ended
+            if self.training is None and self.run is None and self.model is not None and self.model.losses:
+                self.sample()
+            return self.final is not None
+
+        return done
+
     def workers(self):
         return [self.training, self.run]
 
