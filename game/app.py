@@ -1,6 +1,5 @@
 """The application: window, main loop, scene stack, widgets manager, strings and assets."""
 
-import logging
 import os
 import signal
 import time
@@ -11,6 +10,7 @@ from pygame_gui.elements import UIButton, UIHorizontalSlider, UITextEntryLine
 from threadpoolctl import threadpool_limits
 
 from game.i18n import Catalogs
+from game.paths import file_logger
 from game.profile import ProfileStore
 from game.theme import FONT_BOLD, FONT_REGULAR, Theme
 
@@ -61,6 +61,14 @@ class App:
             self._latent_model = load_latent_model()
         return self._latent_model
 
+    def try_judge(self):
+        """(the judge, None), or (None, the message saying why it cannot be loaded)."""
+        try:
+            return self.judge, None
+        except Exception as e:
+            self.log_error(e)
+            return None, ("error.judge", {"reason": str(e)})
+
     def try_model(self, latent: bool = False):
         """(the model, None), or (None, the message saying why it cannot be loaded): a broken
         model folder is a message on screen, never a traceback."""
@@ -94,6 +102,48 @@ class App:
             self.top.resume()
         else:
             self.running = False
+
+    def replace(self, scene) -> None:
+        """Swap the top scene for `scene`: the old one exits (its widgets and workers go)."""
+        if self.stack:
+            self.stack.pop().exit()
+        self.stack.append(scene)
+        scene.enter()
+
+    def back_to_title(self) -> None:
+        """Every scene exits; the title screen starts afresh."""
+        from game.scenes.title import TitleScene
+
+        self.close_scenes()
+        self.push(TitleScene(self))
+
+    def close_scenes(self) -> None:
+        """Every scene exits, top first, without resuming those below; a scene whose exit fails
+        is logged and the others still exit (their workers must not keep running)."""
+        while self.stack:
+            try:
+                self.stack.pop().exit()
+            except Exception as e:
+                self.log_error(e)
+        self.focus = None
+
+    def fail(self, error: Exception) -> None:
+        """A scene raised: the traceback goes to the log, progress is saved, and an error
+        screen takes the failing scene's place. If the error screen itself fails, the game
+        ends (saved) rather than loop."""
+        from game.scenes.error import ErrorScene
+
+        self.log_error(error)
+        self.save_profile()
+        if isinstance(self.top, ErrorScene):
+            self.running = False
+            return
+        try:
+            self.replace(ErrorScene(self, error))
+        except Exception as e:  # the failing scene's exit, or the error screen, failed too
+            self.log_error(e)
+            self.close_scenes()
+            self.push(ErrorScene(self, error))
 
     def dispatch(self, event) -> bool:
         """Top-down until a scene consumes the event."""
@@ -151,8 +201,8 @@ class App:
 
     # global controls ----------------------------------------------------------------------
     def log_error(self, error: BaseException) -> None:
-        """Errors that the player need not see go to the log, not the screen."""
-        logging.getLogger("diffusion-quest").error("%s", error, exc_info=error)
+        """Errors go to game.log in the user data folder, with their traceback."""
+        file_logger("diffusion-quest", "game.log").error("%s", error, exc_info=error)
 
     def save_profile(self) -> None:
         self.profile_store.save(self.profile)
@@ -218,14 +268,20 @@ class App:
                 self.pop()
 
     def frame(self, dt: float) -> None:
-        for event in pygame.event.get():
-            self.process(event)
-            if not self.running:
-                return
-        self.ui.update(dt)
-        if self.top:
-            self.top.update(dt)
-        self.draw()
+        """One frame: events, update, draw. A scene that raises is replaced by the error
+        screen (`fail`); the game goes on."""
+        try:
+            for event in pygame.event.get():
+                self.process(event)
+                if not self.running:
+                    return
+            self.ui.update(dt)
+            if self.top:
+                self.top.update(dt)
+            self.draw()
+        except Exception as e:
+            self.fail(e)
+            return
         pygame.display.flip()
 
     def run(self) -> None:
@@ -241,11 +297,7 @@ class App:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            while self.stack:  # without resuming the scenes below: they are leaving too
-                try:
-                    self.stack.pop().exit()
-                except Exception as e:  # one broken scene must not keep the others' workers running
-                    self.log_error(e)
+            self.close_scenes()
             self.save_profile()  # also a last try if saves were failing: the disk may have recovered
             pygame.quit()
 

@@ -3,30 +3,16 @@
 An attract loop plays until someone touches the screen; a guided visit of about two
 minutes follows; after `idle_seconds` without input the kiosk returns to the attract loop.
 Only the admin keys (Ctrl+Shift+Q) quit. Any error is written to kiosk.log in the user
-data folder and the kiosk starts over: visitors never see a traceback.
+data folder and the kiosk starts over: visitors never see a traceback. A sample that
+stops making progress (a hung model call) is abandoned after WATCHDOG_SECONDS.
 """
-
-import logging
 
 import pygame
 
 from game.app import App
-from game.paths import user_data_dir
+from game.paths import file_logger
 
 INPUT_EVENTS = (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.KEYDOWN, pygame.MOUSEWHEEL)
-
-
-def kiosk_logger() -> logging.Logger:
-    log = logging.getLogger("diffusion-quest.kiosk")
-    if not log.handlers:
-        try:
-            folder = user_data_dir()
-            folder.mkdir(parents=True, exist_ok=True)
-            log.addHandler(logging.FileHandler(folder / "kiosk.log", encoding="utf-8"))
-        except OSError:
-            log.addHandler(logging.StreamHandler())  # nowhere to write: the console
-        log.setLevel(logging.INFO)
-    return log
 
 
 class KioskApp(App):
@@ -34,7 +20,7 @@ class KioskApp(App):
         super().__init__(fullscreen=fullscreen, **options)
         self.theme.sizes = {k: round(v * 1.3) for k, v in self.theme.sizes.items()}  # touch-sized text
         self.idle_seconds, self.idle = idle_seconds, 0.0
-        self.log = kiosk_logger()
+        self.log = file_logger("diffusion-quest.kiosk", "kiosk.log")
         self.restarts = 0
         self.restart()
 
@@ -42,14 +28,27 @@ class KioskApp(App):
         """Back to the attract loop, whatever was on screen."""
         from game.scenes.kiosk import AttractScene
 
-        while self.stack:
-            scene = self.stack.pop()
-            try:
-                scene.exit()
-            except Exception:  # a broken scene must not stop the reset
-                self.log.exception("scene exit failed")
+        self.close_scenes()
         self.idle = 0.0
         self.push(AttractScene(self))
+
+    def log_error(self, error: BaseException) -> None:
+        self.log.error("%s", error, exc_info=error)
+
+    def fail(self, error: Exception) -> None:
+        """Visitors never see an error screen: the fault is logged and the kiosk starts over;
+        if starting over fails too (a fault that persists), a calm "back soon" screen stays up
+        and tries again every minute."""
+        from game.scenes.kiosk import BackSoonScene
+
+        self.log.error("kiosk error; starting over", exc_info=error)
+        self.restarts += 1
+        try:
+            self.restart()
+        except Exception as again:
+            self.log.error("starting over failed; showing the back-soon screen", exc_info=again)
+            self.close_scenes()
+            self.push(BackSoonScene(self))
 
     def process(self, event) -> None:
         if event.type == pygame.QUIT:
@@ -66,14 +65,12 @@ class KioskApp(App):
         super().process(event)
 
     def frame(self, dt: float) -> None:
-        try:
-            super().frame(dt)
-            self.idle += dt
-            from game.scenes.kiosk import AttractScene
+        super().frame(dt)  # a scene's error reaches fail()
+        self.idle += dt
+        from game.scenes.kiosk import AttractScene, BackSoonScene
 
-            if self.idle > self.idle_seconds and not isinstance(self.top, AttractScene):
+        if self.idle > self.idle_seconds and not isinstance(self.top, (AttractScene, BackSoonScene)):
+            try:
                 self.restart()
-        except Exception:
-            self.log.exception("kiosk error; starting over")
-            self.restarts += 1
-            self.restart()
+            except Exception as e:
+                self.fail(e)

@@ -1,5 +1,6 @@
 """Where the game writes: a per-user folder that works on Windows, macOS and Linux."""
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -21,3 +22,21 @@ def user_data_dir() -> Path:
 def export_dir() -> Path:
     """Exported PNGs and GIFs: DIFFUSION_QUEST_EXPORTS, else a folder in the user's data."""
     return Path(os.environ.get("DIFFUSION_QUEST_EXPORTS", user_data_dir() / "exports"))
+
+
+def file_logger(name: str, filename: str) -> logging.Logger:
+    """A logger writing to `filename` in the user data folder (to the console when that
+    folder cannot be written)."""
+    log = logging.getLogger(name)
+    if not log.handlers:
+        try:
+            folder = user_data_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(folder / filename, encoding="utf-8")
+        except OSError:
+            handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log

@@ -50,6 +50,7 @@ class SamplingRun:
         self.model, self.sampler, self.guidance = model, sampler, guidance
         self.steps = []
         self.started, self.elapsed = time.perf_counter(), 0.0
+        self.progressed = self.started  # when the last step arrived (for watchdogs)
         self.peak_bytes = None  # with measure_memory: the most memory the run held at once
         denoiser = model if use_skips else WithoutSkips(model)
 
@@ -87,7 +88,10 @@ class SamplingRun:
         return len(self.steps) * (1 if self.guidance == 1.0 else 2)
 
     def poll(self) -> None:
-        self.steps.extend(self.job.poll())
+        new = self.job.poll()
+        if new:
+            self.steps.extend(new)
+            self.progressed = time.perf_counter()
         if self.running:
             self.elapsed = time.perf_counter() - self.started
         else:
@@ -95,6 +99,10 @@ class SamplingRun:
 
     def cancel(self) -> None:
         self.job.cancel()
+
+    def stalled(self, seconds: float) -> bool:
+        """Still running, but no step for `seconds` (a hung model call)."""
+        return self.running and time.perf_counter() - self.progressed > seconds
 
     def step_numbers(self, step) -> dict:
         """The coefficients of this step's update, as the formula panel shows them."""

@@ -272,3 +272,67 @@ def test_warmup_compiles_every_kernel_signature_the_models_use():
     out = subprocess.run([sys.executable, "-c", WARM_THEN_SAMPLE], capture_output=True, text=True, timeout=600,
                          cwd=GAME.parent, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_a_failing_scene_becomes_an_error_screen_with_the_way_back(app, tmp_path):
+    """A bug in a scene: the traceback goes to game.log, progress is saved, the player sees
+    what happened in their language and goes back to the menu; the game keeps running."""
+    from game.paths import user_data_dir
+    from game.scenes.error import ErrorScene
+    from game.scenes.lab import LabScene
+    from game.scenes.title import TitleScene
+
+    app.push(TitleScene(app))
+    lab = LabScene(app)
+    app.push(lab)
+    app.record_stars("forward-noise", 2)
+
+    def broken(dt):
+        raise RuntimeError("a bug in the lab")
+
+    lab.update = broken
+    app.frame(0.016)
+    assert isinstance(app.top, ErrorScene) and app.running and lab not in app.stack
+    assert all(not e.alive() for e in lab.elements)  # the failing scene's widgets went with it
+    assert "a bug in the lab" in (user_data_dir() / "game.log").read_text(encoding="utf-8")
+    assert "Traceback" in (user_data_dir() / "game.log").read_text(encoding="utf-8")
+    assert app.profile_store.load()["stars"]["forward-noise"] == 2
+    app.run_until(lambda: False, timeout=0.1)
+    app.screenshot(tmp_path / "error.png")  # looked at: the message in English, the button below
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=app.top.menu))
+    assert isinstance(app.top, TitleScene) and len(app.stack) == 1
+
+
+def test_an_error_screen_that_fails_itself_ends_the_game_saved(app):
+    from game.scenes.error import ErrorScene
+
+    app.push(ErrorScene(app, RuntimeError("first")))
+
+    def broken(surface):
+        raise RuntimeError("the error screen is broken too")
+
+    app.top.draw = broken
+    app.frame(0.016)
+    assert not app.running
+
+
+def test_a_broken_judge_is_a_message_in_the_level_not_a_crash(app, monkeypatch):
+    import sim_core.judge
+    from game.levels import load_campaign
+    from game.scenes.campaign import level_scene
+
+    def broken(path=None):
+        raise sim_core.judge.ModelLoadError("assets/models/judge/weights.npz: sha256 is 0, the model card expects 1")
+
+    monkeypatch.setattr(sim_core.judge, "load_judge", broken)
+    level = next(lv for lv in load_campaign()[0] if lv.id == "guidance")
+    scene = level_scene(app, level)
+    app.push(scene)
+    scene.values["steps"] = 20
+    done = scene.demo()
+    assert app.run_until(done, timeout=120)
+    key, values = scene.message
+    assert key == "error.judge" and "sha256" in values["reason"]
+    scene.check_score()
+    assert scene.result is None and scene.message[0] == "error.judge"  # the reason stays on screen
+    app.draw()

@@ -79,3 +79,51 @@ def test_soak_memory_stays_flat(kiosk, monkeypatch):
     grown = tracemalloc.get_traced_memory()[0] - baseline
     tracemalloc.stop()
     assert grown < 2_000_000, f"memory grew {grown / 1e6:.1f} MB over 6 visits"
+
+
+def test_a_fault_that_persists_shows_the_back_soon_screen_and_is_logged(kiosk, caplog, monkeypatch):
+    import game.scenes.kiosk as scenes
+
+    touch(kiosk)
+
+    def broken(self, dt):
+        raise RuntimeError("a bug in the attract loop")
+
+    kiosk.top.update = lambda dt: broken(None, dt)
+    monkeypatch.setattr(scenes.AttractScene, "__init__", lambda self, app: broken(self, 0))  # starting over fails too
+    kiosk.frame(0.016)
+    assert isinstance(kiosk.top, scenes.BackSoonScene) and kiosk.running
+    assert "kiosk error; starting over" in caplog.text and "starting over failed" in caplog.text
+    kiosk.frame(0.016)
+    monkeypatch.undo()  # the fault clears: the next retry starts the attract loop again
+    monkeypatch.setattr(scenes, "RETRY_SECONDS", 0.0)
+    kiosk.frame(0.016)
+    assert isinstance(kiosk.top, AttractScene)
+
+
+def test_worker_errors_and_hung_samples_are_logged_and_shown(kiosk, caplog, monkeypatch):
+    import time
+
+    import game.scenes.kiosk as scenes
+
+    kiosk.idle_seconds = 60  # the visitor stays
+    touch(kiosk)
+    guide = kiosk.top
+    model = kiosk.model
+
+    def failing(x, t, cond=None, **kw):
+        raise FloatingPointError("the model failed")
+
+    monkeypatch.setattr(type(model), "__call__", lambda self, *a, **kw: failing(*a, **kw))
+    press(kiosk, next(iter(guide.choices)))
+    press(kiosk, next(iter(guide.choices)))
+    assert kiosk.run_until(lambda: guide.failed, timeout=10)
+    assert "the model failed" in caplog.text
+    assert kiosk.tr("kiosk.failed") and guide.failed
+
+    monkeypatch.setattr(type(model), "__call__", lambda self, *a, **kw: time.sleep(2.0))  # a hung call
+    monkeypatch.setattr(scenes, "WATCHDOG_SECONDS", 0.5)
+    press(kiosk, next(iter(guide.choices)))  # another guidance: a new run
+    assert guide.failed is False
+    assert kiosk.run_until(lambda: guide.failed, timeout=5)
+    assert "no sampling step for 0.5 s" in caplog.text

@@ -48,6 +48,30 @@ def rewrite_weights(folder, change):
     (folder / "model.json").write_text(json.dumps(card))
 
 
+def write_weights_file(folder, data: bytes):
+    (folder / "weights.npz").write_bytes(data)
+    edit_card(folder, lambda c: c["weights"].update(sha256=sha256_of(folder / "weights.npz")))
+
+
+def claim_huge_array(folder):
+    """Rewrite one array's .npy header to claim 4 TiB (the card's sha256 updated to match)."""
+    import io
+    import zipfile
+
+    arrays = dict(np.load(folder / "weights.npz"))
+    with zipfile.ZipFile(folder / "weights.npz", "w") as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, array)
+            data = buffer.getvalue()
+            if name == "conv_in.bias":  # (32,) float32 → (2**40,) uint8, same header length
+                header = repr({"descr": "|u1", "fortran_order": False, "shape": (2**42,)}).encode("latin1")
+                start, length = 10, int.from_bytes(data[8:10], "little")
+                data = data[:start] + header.ljust(length - 1) + b"\n" + data[start + length:]
+            archive.writestr(name + ".npy", data)
+    edit_card(folder, lambda c: c["weights"].update(sha256=sha256_of(folder / "weights.npz")))
+
+
 def edit_card(folder, change):
     card = json.loads((folder / "model.json").read_text())
     change(card)
@@ -80,6 +104,18 @@ def test_unknown_prompt_word_names_the_known_ones(folder):
         (lambda f: rewrite_weights(f, lambda w: w.update(extra=np.zeros(1, np.float32))), "weights.npz", "unexpected: extra"),
         (lambda f: rewrite_weights(f, lambda w: w.update({"conv_in.bias": np.zeros(7, np.float32)})), "weights.npz", r"wrong shape: conv_in.bias \(7,\) \(expected \(32,\)\)"),
         (lambda f: rewrite_weights(f, lambda w: w.update({"conv_in.bias": np.full(32, np.nan, np.float32)})), "weights.npz", "not finite float32: conv_in.bias"),
+        # fields of the wrong shape name the field, never an AttributeError or KeyError
+        (lambda f: edit_card(f, lambda c: c.update(weights="weights.npz")), "model.json", "field weights must be"),
+        (lambda f: edit_card(f, lambda c: c.update(schedule={"kind": "wobbly"})), "model.json", "field schedule must be"),
+        (lambda f: edit_card(f, lambda c: c.update(schedule="cosine")), "model.json", "field schedule must be"),
+        (lambda f: edit_card(f, lambda c: c["vocabulary"].update(colors=[])), "model.json", "field vocabulary must be"),
+        (lambda f: edit_card(f, lambda c: c.update(tokens=[1, 2])), "model.json", "field tokens must be"),
+        (lambda f: (f / "model.json").write_text((f / "model.json").read_text().replace('"num_steps": 1000', '"num_steps": ' + "9" * 5000)),
+         "model.json", "not a readable JSON model card"),
+        (lambda f: edit_card(f, lambda c: c["weights"].update(file="../../etc/hostname")), "model.json",
+         "field weights must be .*a file name in the model's folder"),
+        (lambda f: write_weights_file(f, b"\x80\x04not a zip"), "weights.npz", "not a .npz file"),
+        (lambda f: claim_huge_array(f), "weights.npz", "claims 4,398,046,511,104 bytes"),
     ],
 )
 def test_load_errors_name_file_and_problem(folder, damage, file, message):

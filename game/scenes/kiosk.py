@@ -16,6 +16,17 @@ from sim_core.worlds.shapes import VOCABULARY, render_seed
 
 FORWARD_SECONDS = 5.0
 HOLD_SECONDS = 2.5
+WATCHDOG_SECONDS = 20.0  # a 25-step sample takes about a second; no step for this long: abandoned
+RETRY_SECONDS = 60.0  # the back-soon screen tries to start over this often
+
+
+def run_failed(app, run) -> bool:
+    """True (and logged, the run cancelled) when a run raised or stopped making progress."""
+    if run.error is None and not run.stalled(WATCHDOG_SECONDS):
+        return False
+    run.cancel()
+    app.log_error(run.error or TimeoutError(f"no sampling step for {WATCHDOG_SECONDS:g} s: the run was abandoned"))
+    return True
 
 
 def both(app, key: str) -> tuple[str, str]:
@@ -52,7 +63,10 @@ class AttractScene(Scene):
             self.phase, self.clock = "reverse", 0.0
         elif self.phase == "reverse":
             self.run.poll()
-            if self.run.running:
+            if run_failed(self.app, self.run):  # on with the next shape
+                self.cycle += 1
+                self.start_cycle()
+            elif self.run.running:
                 self.clock = 0.0
             elif self.clock > HOLD_SECONDS:
                 self.cycle += 1
@@ -60,10 +74,7 @@ class AttractScene(Scene):
 
     def handle_event(self, event):
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.KEYDOWN):
-            if self.run is not None:
-                self.run.cancel()
-            self.app.stack.pop()
-            self.app.push(GuideScene(self.app))
+            self.app.replace(GuideScene(self.app))  # our exit cancels the run
             return True
         return False
 
@@ -98,6 +109,7 @@ class GuideScene(Scene):
         super().__init__(app)
         self.step, self.shape, self.color = "shape", None, None
         self.run, self.guidance, self.verdict = None, 7.5, None
+        self.failed = False  # the last run raised or hung (logged); the visitor may try again
 
     def build_ui(self):
         tr, ui = self.app.tr, self.app.ui
@@ -150,11 +162,13 @@ class GuideScene(Scene):
         x_T = np.random.default_rng(seed).standard_normal((1, 3, 32, 32), dtype=np.float32)
         sampler = sampler_for(model, "ddim", 25)
         self.run = SamplingRun(model, sampler, x_T, model.encode_prompt(f"{self.color} {self.shape}"), self.guidance, None)
-        self.verdict = None
+        self.verdict, self.failed = None, False
 
     def update(self, dt):
         if self.run is not None:
             self.run.poll()
+            if not self.failed and run_failed(self.app, self.run):
+                self.failed = True
 
     def workers(self):
         return [self.run]
@@ -170,5 +184,32 @@ class GuideScene(Scene):
         draw_image(surface, theme, None if last is None else last.prev_sample[0], pygame.Rect(80, 140, size, size))
         title = tr("kiosk.drawing", shape=tr.word(self.shape), color=tr.word(self.color))
         theme.text(surface, title, (80, 40), role="subtitle", bold=True, width=w - 560)
-        text = tr("kiosk.step_caption") if self.run is not None and self.run.running else tr("kiosk.done", w=self.guidance)
+        text = tr("kiosk.failed") if self.failed else \
+            tr("kiosk.step_caption") if self.run is not None and self.run.running else tr("kiosk.done", w=self.guidance)
         theme.text(surface, text, (80, 150 + size), role="heading", colour="accent", width=w - 560)
+
+
+class BackSoonScene(Scene):
+    """Shown while the kiosk cannot start over (a fault that persists): a calm message in
+    both languages; every RETRY_SECONDS it tries again."""
+
+    def __init__(self, app):
+        super().__init__(app)
+        self.clock = 0.0
+
+    def update(self, dt):
+        self.clock += dt
+        if self.clock > RETRY_SECONDS:
+            self.clock = 0.0
+            try:
+                self.app.restart()
+            except Exception as e:
+                self.app.log_error(e)
+                self.app.close_scenes()
+                self.app.push(BackSoonScene(self.app))
+
+    def draw(self, surface):
+        w, h = surface.get_size()
+        texts = both(self.app, "kiosk.back_soon")
+        self.app.theme.text(surface, texts[0], (w // 2, h // 2 - 60), role="title", bold=True, anchor="midtop")
+        self.app.theme.text(surface, texts[1], (w // 2, h // 2 + 20), role="subtitle", colour="muted", anchor="midtop")

@@ -180,10 +180,10 @@ class LabScene(Scene):
         if self.run.complete and len(self.run.steps) > 1:
             self.add_scrubber()
         if self.run.complete:
-            try:
-                self.verdict = self.app.judge(self.run.final)[0]
-            except Exception:  # the judge is a bonus: a broken judge must not stop the lab
-                self.verdict = None
+            judge, error = self.app.try_judge()  # the judge is a bonus: without it the lab says why
+            self.verdict = judge(self.run.final)[0] if judge is not None else None
+            if error is not None:
+                self.status = error
 
     def export(self, kind):
         if self.run is None or not self.run.steps:

@@ -93,7 +93,11 @@ class LatentLevel(LevelScene):
             self.decoded = (len(latent.steps), self.app.latent_model.decode(latent.steps[-1].pred_original_sample))
         if latent is not None and latent.complete and self.final_score is None:
             image = self.app.latent_model.decode(latent.final)
-            verdict = self.app.judge(image)[0]
+            judge, error = self.app.try_judge()
+            if error is not None:
+                self.message, self.final_score = error, float("nan")
+                return
+            verdict = judge(image)[0]
             self.final_score = verdict.confidence if verdict.agrees_with(self.prompt) else 0.0
             pixel = self.runs["pixel"]
             self.comparison = {"faster": pixel.elapsed / max(latent.elapsed, 1e-9),
@@ -103,6 +107,9 @@ class LatentLevel(LevelScene):
     def score(self):
         if self.final_score is None:
             self.message, self.result = ("sampling.run_first", {}), None
+            return None
+        if np.isnan(self.final_score):  # could not be judged: its message stays
+            self.result = None
             return None
         return self.final_score
 

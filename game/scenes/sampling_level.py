@@ -124,16 +124,20 @@ class SamplingLevel(LevelScene):
         if self.run.error is not None:
             self.message, self.final_score = ("lab.failed", {"reason": str(self.run.error)}), float("nan")
             return
-        self.final_score = self.measure(self.run.final)
+        judge, error = (None, None) if self.level.objective["metric"] == "ssim" else self.app.try_judge()
+        if error is not None:
+            self.message, self.final_score = error, float("nan")
+            return
+        self.final_score = self.measure(self.run.final, judge)
         if self.level.controls.get("show_attention"):
             self.attention = self.attention_maps()
         self.message = ("sampling.done", {"seconds": self.run.elapsed, "score": self.score_text()})
 
-    def measure(self, image) -> float:
+    def measure(self, image, judge) -> float:
         metric = self.level.objective["metric"]
         if metric == "ssim":
             return float(ssim(image[0], self.target[0]))
-        verdict = self.app.judge(image)[0]
+        verdict = judge(image)[0]
         agrees = verdict.agrees_with(self.level.target["prompt"])
         self.verdict = verdict
         if metric == "judge_confidence":
@@ -175,8 +179,11 @@ class SamplingLevel(LevelScene):
             self.message = ("sampling.no_stars", {"score": self.score_text()})
 
     def score(self):
-        if self.final_score is None or not np.isfinite(self.final_score) and self.level.objective["metric"] != "budget_steps":
+        if self.final_score is None:
             self.message, self.result = ("sampling.run_first", {}), None
+            return None
+        if np.isnan(self.final_score):  # the run failed or could not be judged: its message stays
+            self.result = None
             return None
         return self.final_score
 

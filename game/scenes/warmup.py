@@ -61,8 +61,7 @@ class WarmupScene(Scene):
         if self.job.done:
             if self.job.error is not None:  # compiling failed: the game still runs, slower to start
                 self.app.log_error(self.job.error)
-            self.app.stack.pop()
-            self.app.push(self.then(self.app))
+            self.app.replace(self.then(self.app))
 
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
