@@ -53,8 +53,12 @@ def main(argv=None) -> int:
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         from game.tour import screenshot_tour
 
-        for path in screenshot_tour(args.screenshot_tour, args.lang or "es", play=not args.no_play):
-            print(path)
+        try:
+            for path in screenshot_tour(args.screenshot_tour, args.lang or "es", play=not args.no_play):
+                print(path)
+        except OSError as e:
+            print(f"error: cannot write the screenshots to {args.screenshot_tour}: {e.strerror or e}", file=sys.stderr)
+            return 1
         return 0
     from game.levels import LevelError, load_level
     from game.quiz import load_bank

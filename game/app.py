@@ -97,11 +97,19 @@ class App:
         scene.enter()
 
     def pop(self) -> None:
-        self.stack.pop().exit()
+        """The top scene leaves; the one below resumes. Leaving the last scene opens the title
+        screen (a game started on one level or quiz goes on from there); leaving the title ends
+        the game."""
+        from game.scenes.title import TitleScene
+
+        left = self.stack.pop()
+        left.exit()
         if self.top:
             self.top.resume()
-        else:
+        elif isinstance(left, TitleScene) or not self.running:
             self.running = False
+        else:
+            self.push(TitleScene(self))
 
     def replace(self, scene) -> None:
         """Swap the top scene for `scene`: the old one exits (its widgets and workers go)."""

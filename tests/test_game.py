@@ -1,3 +1,4 @@
+import os
 import re
 import subprocess
 import sys
@@ -336,3 +337,13 @@ def test_a_broken_judge_is_a_message_in_the_level_not_a_crash(app, monkeypatch):
     scene.check_score()
     assert scene.result is None and scene.message[0] == "error.judge"  # the reason stays on screen
     app.draw()
+
+
+def test_screenshot_tour_into_an_unwritable_folder_is_a_message(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = subprocess.run([sys.executable, "-m", "game", "--screenshot-tour", str(blocker / "shots"), "--no-play"],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "cannot write the screenshots to" in out.stderr

@@ -1,5 +1,6 @@
 import pytest
 
+from game.levels import LEVELS_DIR
 from game.quiz import QUIZ_DIR, TOPICS, QuizError, load_bank, load_banks, points
 
 
@@ -46,6 +47,7 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     import csv
 
     import pygame
+    import pygame_gui
 
     from game.app import App
     from game.scenes.quiz import QuizScene
@@ -82,6 +84,14 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     menu = QuizMenuScene(app)
     app.push(menu)
     assert menu.best_text(bank) == f"Your best round: 2/{len(bank.questions)} right, {quiz.score} points"
+    app.pop()
+    # a round started alone (diffusion-quest --quiz): Back on its results leads to the title, not out
+    from game.scenes.title import TitleScene
+
+    app.close_scenes()
+    app.push(quiz)
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=quiz.back))
+    assert app.running and isinstance(app.top, TitleScene)
     pygame.quit()
 
 
@@ -118,12 +128,12 @@ def test_picture_questions_draw_their_images(tmp_path):
 def test_validate_checks_quiz_banks_too(tmp_path, capsys):
     from game.__main__ import validate
 
-    bad = tmp_path / "quizzes" / "mine.toml"
-    bad.parent.mkdir()
+    bad = tmp_path / "mine.toml"  # a bank is told by its [[questions]], wherever it lies
     bad.write_text(GOOD.replace("answer = 0", "answer = 9", 1), encoding="utf-8")
     assert validate(sorted(QUIZ_DIR.glob("*.toml"))) == 0
-    assert validate([bad]) == 1
-    assert "mine.toml: field 'questions[0].answer'" in capsys.readouterr().out
+    assert validate([bad, LEVELS_DIR / "01-forward-noise.toml"]) == 1
+    out = capsys.readouterr().out
+    assert "mine.toml: field 'questions[0].answer'" in out and "ok    " in out  # the files after a bad one are checked
 
 
 def test_choices_are_shuffled_and_a_press_answers_the_choice_it_shows():
