@@ -106,18 +106,9 @@ class SamplingRun:
 
     def step_numbers(self, step) -> dict:
         """The coefficients of this step's update, as the formula panel shows them."""
-        smp, ac = self.sampler, self.model.schedule.alphas_cumprod
-        tp = smp.prev_timestep(step.t)
-        a_t, a_p = float(ac[step.t]), (float(ac[tp]) if tp >= 0 else 1.0)
-        tp_text = str(tp) if tp >= 0 else "−1: x₀"
-        if smp.kind == "ddim":
-            return dict(a=a_p**0.5, b=(1 - a_p) ** 0.5, t=step.t, tp=tp_text)
-        if smp.kind == "ddpm":
-            beta = 1 - a_t / a_p
-            return dict(a=a_p**0.5 * beta / (1 - a_t), b=(1 - beta) ** 0.5 * (1 - a_p) / (1 - a_t),
-                        s=((1 - a_p) / (1 - a_t) * beta) ** 0.5, t=step.t, tp=tp_text)
-        ratio, h = smp.ratio_and_h(step.t)
-        return dict(a=ratio, h=h, t=step.t, tp=tp_text)
+        tp = self.sampler.prev_timestep(step.t)
+        numbers = {key: float(value) for key, value in self.sampler.coefficients(step.t).items()}
+        return {**numbers, "t": step.t, "tp": str(tp) if tp >= 0 else "−1: x₀"}
 
 
 FORMULA_KEYS = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}

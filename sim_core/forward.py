@@ -65,6 +65,22 @@ def q_step(x_prev, t, noise, schedule: Schedule) -> np.ndarray:
     return scaled_sum(np.sqrt(schedule.alphas[t]), x_prev, np.sqrt(schedule.betas[t]), noise)
 
 
+def posterior_coefficients(alpha_prod_t, alpha_prod_t_prev):
+    """(coef_x0, coef_xt, β̃) of q(x_{t'} | x_t, x_0) = N(coef_x0 · x_0 + coef_xt · x_t, β̃ I)
+    for any earlier timestep t' (eqs. 6–7 with α'_t = ᾱ_t/ᾱ_{t'}, β'_t = 1 − α'_t):
+
+        coef_x0 = √ᾱ_{t'} β'_t / (1 − ᾱ_t)
+        coef_xt = √α'_t (1 − ᾱ_{t'}) / (1 − ᾱ_t)
+        β̃      = (1 − ᾱ_{t'}) / (1 − ᾱ_t) · β'_t
+
+    Scalars or arrays; the arithmetic of diffusers' DDPMScheduler, in the dtype given."""
+    current_alpha_t = alpha_prod_t / alpha_prod_t_prev
+    current_beta_t = 1 - current_alpha_t
+    coef_x0 = alpha_prod_t_prev**0.5 * current_beta_t / (1 - alpha_prod_t)
+    coef_xt = current_alpha_t**0.5 * (1 - alpha_prod_t_prev) / (1 - alpha_prod_t)
+    return coef_x0, coef_xt, (1 - alpha_prod_t_prev) / (1 - alpha_prod_t) * current_beta_t
+
+
 def q_posterior_mean_variance(x0, x_t, t, schedule: Schedule):
     """Mean μ̃_t (NCHW) and variance β̃_t (per sample, shape (N,)) of q(x_{t−1} | x_t, x_0)
     (eqs. 6–7). At t = 0 the variance is 0: x_{−1} is x_0 itself."""
@@ -73,8 +89,5 @@ def q_posterior_mean_variance(x0, x_t, t, schedule: Schedule):
     t = check_timesteps(t, x0.shape[0], schedule.num_steps)
     ac = schedule.alphas_cumprod_f64[t]
     ac_prev = np.where(t > 0, schedule.alphas_cumprod_f64[t - 1], 1.0)
-    beta = schedule.betas[t].astype(np.float64)
-    coef_x0 = np.sqrt(ac_prev) * beta / (1 - ac)
-    coef_xt = np.sqrt(1 - beta) * (1 - ac_prev) / (1 - ac)
-    variance = ((1 - ac_prev) / (1 - ac) * beta).astype(np.float32)
-    return scaled_sum(coef_x0, x0, coef_xt, x_t), variance
+    coef_x0, coef_xt, variance = posterior_coefficients(ac, ac_prev)
+    return scaled_sum(coef_x0, x0, coef_xt, x_t), variance.astype(np.float32)

@@ -110,6 +110,10 @@ class Sampler:
         signal, noise = self.signal_noise_scales(t)
         return parameterization.pred_epsilon(model_output, x, signal, noise, self.prediction_type)
 
+    def coefficients(self, t: int) -> dict:
+        """The numbers of this sampler's update at timestep t, by the names its formula uses."""
+        raise NotImplementedError
+
     def step(self, model_output, t, x, noise=None) -> SamplerOutput:
         x = check_images(x, "x")
         model_output = check_same_shape(x, model_output, "x", "model_output")

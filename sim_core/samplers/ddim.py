@@ -31,17 +31,22 @@ class DDIMSampler(Sampler):
     def needs_noise(self, t: int) -> bool:
         return self.stochastic
 
-    def _step(self, model_output, t, x, noise):
+    def coefficients(self, t: int) -> dict:
+        """The step's numbers: x_{t'} = a · x̂_0 + b · ε̂ + s · z, with a = √ᾱ_{t'},
+        s = η √((1 − ᾱ_{t'})/(1 − ᾱ_t) · (1 − ᾱ_t/ᾱ_{t'})) and b = √(1 − ᾱ_{t'} − s²)
+        (at ᾱ_t = 0 with η = 1 the root's argument is 0 up to rounding: clamped, where
+        diffusers returns NaN)."""
         alpha_prod_t = self.alpha_cumprod_at(t)
         alpha_prod_t_prev = self.alpha_cumprod_at(self.prev_timestep(t))
-        beta_prod_t = 1 - alpha_prod_t
+        variance = (1 - alpha_prod_t_prev) / (1 - alpha_prod_t) * (1 - alpha_prod_t / alpha_prod_t_prev)
+        std_dev_t = np.float32(self.eta) * variance**0.5
+        return {"a": alpha_prod_t_prev**0.5, "b": max(1 - alpha_prod_t_prev - std_dev_t**2, 0) ** 0.5, "s": std_dev_t}
+
+    def _step(self, model_output, t, x, noise):
+        c = self.coefficients(t)
         x0 = self.pred_original_sample(model_output, t, x)
         eps = self.pred_epsilon(model_output, t, x)  # from the unclipped output, as diffusers
-        variance = (1 - alpha_prod_t_prev) / beta_prod_t * (1 - alpha_prod_t / alpha_prod_t_prev)
-        std_dev_t = np.float32(self.eta) * variance**0.5
-        # at ᾱ_t = 0 with η = 1 this is 0 up to rounding: clamp, where diffusers returns NaN
-        direction = max(1 - alpha_prod_t_prev - std_dev_t**2, 0) ** 0.5 * eps
-        prev_sample = alpha_prod_t_prev**0.5 * x0 + direction
+        prev_sample = c["a"] * x0 + c["b"] * eps
         if self.eta > 0:
-            prev_sample = prev_sample + std_dev_t * noise
+            prev_sample = prev_sample + c["s"] * noise
         return prev_sample, x0

@@ -9,6 +9,7 @@ where t' is the next timestep visited and α'_t = ᾱ_t/ᾱ_{t'}, β'_t = 1 − 
 skipping timesteps (fewer than T steps) stays a valid Markov chain.
 """
 
+from sim_core.forward import posterior_coefficients
 from sim_core.samplers.base import Sampler
 
 
@@ -19,22 +20,16 @@ class DDPMSampler(Sampler):
     def needs_noise(self, t: int) -> bool:
         return t > 0
 
-    def variance(self, t: int):
-        """β̃_t, floored at 1e-20 as diffusers does (it is 0 at the first training step)."""
-        alpha_prod_t = self.alpha_cumprod_at(t)
-        alpha_prod_t_prev = self.alpha_cumprod_at(self.prev_timestep(t))
-        current_beta_t = 1 - alpha_prod_t / alpha_prod_t_prev
-        return max((1 - alpha_prod_t_prev) / (1 - alpha_prod_t) * current_beta_t, 1e-20)
+    def coefficients(self, t: int) -> dict:
+        """The step's numbers: x_{t'} = a · x̂_0 + b · x_t + s · z (sim_core.forward's posterior;
+        s = √β̃_t with β̃ floored at 1e-20 as diffusers does, and 0 on the last step)."""
+        a, b, variance = posterior_coefficients(self.alpha_cumprod_at(t), self.alpha_cumprod_at(self.prev_timestep(t)))
+        return {"a": a, "b": b, "s": max(variance, 1e-20) ** 0.5 if self.needs_noise(t) else 0.0}
 
     def _step(self, model_output, t, x, noise):
-        alpha_prod_t = self.alpha_cumprod_at(t)
-        alpha_prod_t_prev = self.alpha_cumprod_at(self.prev_timestep(t))
-        current_alpha_t = alpha_prod_t / alpha_prod_t_prev
-        current_beta_t = 1 - current_alpha_t
+        c = self.coefficients(t)
         x0 = self.pred_original_sample(model_output, t, x)
-        coef_x0 = alpha_prod_t_prev**0.5 * current_beta_t / (1 - alpha_prod_t)
-        coef_xt = current_alpha_t**0.5 * (1 - alpha_prod_t_prev) / (1 - alpha_prod_t)
-        mean = coef_x0 * x0 + coef_xt * x
-        if t > 0:
-            mean = mean + self.variance(t) ** 0.5 * noise
+        mean = c["a"] * x0 + c["b"] * x
+        if self.needs_noise(t):
+            mean = mean + c["s"] * noise
         return mean, x0

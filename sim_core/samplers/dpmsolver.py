@@ -72,6 +72,11 @@ class DPMSolverPlusPlusSampler(Sampler):
         _, sigma_s, lambda_s = self._point(i)
         return float(sigma_t / sigma_s), float(lambda_t - lambda_s)
 
+    def coefficients(self, t: int) -> dict:
+        """The numbers the panel shows: a = σ̂_{t'}/σ̂_t and h (see ratio_and_h)."""
+        ratio, h = self.ratio_and_h(t)
+        return {"a": ratio, "h": h}
+
     def _step(self, model_output, t, x, noise):
         i = self.index_of(t)
         # a fresh trajectory may start at any timestep (img2img starts part-way down)
