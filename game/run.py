@@ -11,13 +11,14 @@ from sim_core.sampling import sample_progressive
 
 
 class WithoutSkips:
-    """The model with its skip connections cut: the decoder gets zeros instead."""
+    """The model with its skip connections cut: the decoder gets zeros instead. Everything
+    else (schedule, prediction_type, encode_prompt, …) is the model's own."""
 
     def __init__(self, model):
         self.model = model
 
-    def encode_prompt(self, text):
-        return self.model.encode_prompt(text)
+    def __getattr__(self, name):
+        return getattr(self.model, name)
 
     def __call__(self, x, t, cond):
         return self.model(x, t, cond, use_skips=False)

@@ -7,6 +7,7 @@ otherwise, so a caller never needs to know them; `sampler_for` builds that sampl
 """
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -18,6 +19,21 @@ from sim_core.schedules import Schedule
 # how to sample a model whose card says nothing (the defaults of the sim_core contract)
 DEFAULT_SAMPLING = {"prediction_type": "epsilon", "spacing": "trailing", "clip_sample": None}
 FROM_MODEL = "from the model's card"  # an option left to the model (clip_sample=None means off)
+
+
+@runtime_checkable
+class Denoiser(Protocol):
+    """What the reverse process drives: the shipped U-Nets (pixels and latents), the toy 2-D
+    MLP, the U-Net without its skips, the torch twin used to evaluate training runs."""
+
+    schedule: Schedule  # the noise schedule it was trained on
+    prediction_type: str  # "epsilon" or "v_prediction": what __call__ returns
+
+    def encode_prompt(self, text):
+        """The prompt's conditioning, or None for a model without prompts."""
+
+    def __call__(self, x: np.ndarray, t, cond) -> np.ndarray:
+        """ε̂ or v̂ at x_t (NCHW float32), timestep t, conditioning cond (None: unconditional)."""
 
 
 @dataclass

@@ -136,6 +136,8 @@ class ToyDenoiser:
     """The MLP with its Adam state; `train(steps)` continues training, `__call__` predicts ε
     for points shaped (N, 2, 1, 1) so sim_core's samplers run on it unchanged."""
 
+    prediction_type = "epsilon"
+
     def __init__(self, schedule, data: np.ndarray, hidden: int = 64, lr: float = 3e-3, seed: int = 0):
         if not 4 <= hidden <= 512:
             raise ValueError(f"hidden must lie in [4, 512]; got {hidden}")

@@ -232,7 +232,8 @@ def test_large_text_grows_drawn_text_and_widgets_and_is_kept(app):
 
 def test_warmup_compiles_on_a_worker_then_opens_the_title(app):
     from game.scenes.title import TitleScene
-    from game.scenes.warmup import WARMUPS, WarmupScene
+    from game.scenes.warmup import WarmupScene
+    from sim_core.warmup import WARMUPS
 
     warm = WarmupScene(app, TitleScene)
     app.push(warm)
@@ -246,7 +247,7 @@ WARM_THEN_SAMPLE = """
 import sys
 import numba
 import numpy as np
-from game.scenes.warmup import WARMUPS
+from sim_core.warmup import WARMUPS
 from sim_core.model import load_latent_model, load_model
 
 def signatures():

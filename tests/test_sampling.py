@@ -106,3 +106,21 @@ def test_dpmsolver_shows_the_numbers_its_first_step_uses():
         expected = ratio * x + alpha_next * (1 - np.exp(-h)) * out.pred_original_sample
         np.testing.assert_allclose(out.prev_sample, expected, atol=1e-5)
         assert 0.9 < ratio < 1  # the variance-exploding σ_t'/σ_t is 0.0016 here
+
+
+def test_every_denoiser_meets_the_protocol_the_samplers_drive():
+    from game.run import WithoutSkips
+    from sim_core.model import load_latent_model, load_model
+    from sim_core.sampling import Denoiser
+    from sim_core.schedules import make_schedule
+    from sim_core.toy_mlp import ToyDenoiser
+    from training.evaluate import TorchDenoiser
+    from sim_core.model import DEFAULT_MODEL
+
+    model = load_model()
+    toy = ToyDenoiser(make_schedule("linear", 10), np.zeros((4, 2), np.float32), hidden=4)
+    for denoiser in (model, load_latent_model(), toy, WithoutSkips(model), TorchDenoiser(DEFAULT_MODEL)):
+        assert isinstance(denoiser, Denoiser), type(denoiser).__name__
+        assert denoiser.prediction_type in ("epsilon", "v_prediction")
+    assert WithoutSkips(model).prediction_type == model.prediction_type == "v_prediction"
+    assert not isinstance(object(), Denoiser)

@@ -15,6 +15,7 @@ from game.widgets.image_view import draw_image
 from sim_core.forward import q_sample
 from sim_core.images import clipped_fraction
 from sim_core.metrics import ssim
+from sim_core.model.unet import attention_key
 from sim_core.sampling import sampler_for
 from sim_core.worlds.shapes import render_seed
 
@@ -157,7 +158,7 @@ class SamplingLevel(LevelScene):
         step = min(self.run.steps, key=lambda st: abs(st.t - 500))
         model, capture = self.app.model, {}
         model(step.x_t, step.t, model.encode_prompt(self.prompt), capture=capture)
-        weights = capture["cross_attn.up.1"][0]  # (pixels, tokens): <bos>, colour, shape
+        weights = capture[attention_key("up.1")][0]  # (pixels, tokens): <bos>, colour, shape
         side = int(np.sqrt(weights.shape[0]))
         colors = model.card["vocabulary"]["colors"]
         slot = {w: 1 if w in colors else 2 for w in self.prompt.split()}  # token slots: colour 1, shape 2

@@ -1,45 +1,11 @@
 """First launch: numba compiles its kernels (seconds, once per machine; cached after).
 That happens on a worker thread behind a progress bar instead of in a frozen window."""
 
-import numpy as np
 import pygame
 
 from game.scenes.base import Scene
 from game.worker import Job
-
-
-def _conv():
-    from sim_core.model.layers import Conv2d
-
-    for stride in (1, 2):  # Winograd and im2col
-        conv = Conv2d(1, 1, 3, stride)
-        conv.weight, conv.bias = np.zeros((1, 1, 3, 3), np.float32), np.zeros(1, np.float32)
-        conv(np.zeros((1, 1, 4, 4), np.float32))
-
-
-def _norm():
-    from sim_core.model.layers import GroupNorm
-
-    norm = GroupNorm(1, 1)
-    norm.weight, norm.bias = np.ones(1, np.float32), np.zeros(1, np.float32)
-    norm(np.zeros((1, 1, 2, 2), np.float32), silu=True)
-
-
-def _forward():
-    from sim_core.forward import scaled_sum
-
-    one, x = np.ones(1, np.float32), np.zeros((1, 3, 4, 4), np.float32)
-    scaled_sum(one, x, one, x)
-
-
-def _toy():
-    from sim_core.schedules import make_schedule
-    from sim_core.toy_mlp import ToyDenoiser
-
-    ToyDenoiser(make_schedule("linear", 10), np.zeros((4, 2), np.float32), hidden=4).train(1, batch=2)
-
-
-WARMUPS = (_conv, _norm, _forward, _toy)
+from sim_core.warmup import WARMUPS, compile_kernels
 
 
 class WarmupScene(Scene):
@@ -49,12 +15,7 @@ class WarmupScene(Scene):
         super().__init__(app)
         self.then, self.done = then, 0
 
-        def work(report, cancelled):
-            for warm in WARMUPS:
-                warm()
-                report(1)
-
-        self.job = Job(work)
+        self.job = Job(lambda report, cancelled: compile_kernels(lambda: report(1)))
 
     def update(self, dt):
         self.done += len(self.job.poll())

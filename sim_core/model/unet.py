@@ -173,8 +173,14 @@ class Level(Module):
         if self.self_attn is not None:
             x = self.self_attn(x)
         if self.cross_attn is not None:
-            x = self.cross_attn(x, context, capture, f"cross_attn.{name}")
+            x = self.cross_attn(x, context, capture, attention_key(name))
         return x
+
+
+def attention_key(level: str) -> str:
+    """Where `capture` keeps a level's cross-attention maps, (N, pixels, tokens), averaged
+    over heads: level "down.i", "mid" or "up.j"."""
+    return f"cross_attn.{level}"
 
 
 class UNet(Module):
@@ -206,9 +212,10 @@ class UNet(Module):
         self.conv_out = Conv2d(cin, in_channels, 3)
 
     def __call__(self, x, t, context, use_skips=True, capture=None):
-        """ε for x (N, 3, H, W) at timesteps t (N,) given the text encoder's context
-        (N, L, D). `capture`, a dict, receives every level's feature maps and every
-        cross-attention map; use_skips=False feeds the decoder zeros instead of the skips."""
+        """The prediction (ε̂ or v̂) for x (N, C, H, W) at timesteps t (N,) given the text
+        encoder's context (N, L, D). `capture`, a dict, receives every level's feature maps
+        (keys "down.i", "mid", "up.j") and every cross-attention map (attention_key(level));
+        use_skips=False feeds the decoder zeros instead of the skips."""
         silu_temb = silu(self.time2(silu(self.time1(timestep_embedding(t, self.time_freq_dim)))))
         h = self.conv_in(x)
         keep = (lambda name, value: capture.__setitem__(name, value)) if capture is not None else (lambda *_: None)
@@ -220,7 +227,7 @@ class UNet(Module):
             if i < len(self.downsample):
                 h = self.downsample[i](h)
         h = self.mid1(h, silu_temb)
-        h = self.mid_cross(self.mid_attn(h), context, capture, "cross_attn.mid")
+        h = self.mid_cross(self.mid_attn(h), context, capture, attention_key("mid"))
         h = self.mid2(h, silu_temb)
         keep("mid", h)
         for j, level in enumerate(self.up):

@@ -1,0 +1,46 @@
+"""Compiling numba's kernels ahead of use: the first launch on a machine takes seconds (cached
+after), and a caller (the game's warm-up screen) can show a progress bar meanwhile."""
+
+import numpy as np
+
+
+def _conv():
+    from sim_core.model.layers import Conv2d
+
+    for stride in (1, 2):  # Winograd and im2col
+        conv = Conv2d(1, 1, 3, stride)
+        conv.weight, conv.bias = np.zeros((1, 1, 3, 3), np.float32), np.zeros(1, np.float32)
+        conv(np.zeros((1, 1, 4, 4), np.float32))
+
+
+def _norm():
+    from sim_core.model.layers import GroupNorm
+
+    norm = GroupNorm(1, 1)
+    norm.weight, norm.bias = np.ones(1, np.float32), np.zeros(1, np.float32)
+    norm(np.zeros((1, 1, 2, 2), np.float32), silu=True)
+
+
+def _forward():
+    from sim_core.forward import scaled_sum
+
+    one, x = np.ones(1, np.float32), np.zeros((1, 3, 4, 4), np.float32)
+    scaled_sum(one, x, one, x)
+
+
+def _toy():
+    from sim_core.schedules import make_schedule
+    from sim_core.toy_mlp import ToyDenoiser
+
+    ToyDenoiser(make_schedule("linear", 10), np.zeros((4, 2), np.float32), hidden=4).train(1, batch=2)
+
+
+WARMUPS = (_conv, _norm, _forward, _toy)  # every kernel signature the models use
+
+
+def compile_kernels(report=None) -> None:
+    """Compile every kernel, calling report() after each of the len(WARMUPS) groups."""
+    for warm in WARMUPS:
+        warm()
+        if report is not None:
+            report()
