@@ -154,8 +154,13 @@ def load_course_file(path: Path):
 def checkpoint_bank(chapter: dict, banks: list[Bank]) -> Bank:
     """The quiz that closes a chapter: the first CHECKPOINT_QUESTIONS questions on its topics."""
     questions = [q for b in banks for q in b.questions if q.topic in chapter["quiz_topics"]]
-    return Bank(LEVELS_DIR / "chapters.toml", f"checkpoint-{chapter['number']}", chapter["title"],
+    return Bank(LEVELS_DIR / "chapters.toml", checkpoint_id(chapter), chapter["title"],
                 tuple(questions[:CHECKPOINT_QUESTIONS]))
+
+
+def checkpoint_id(chapter: dict) -> str:
+    """The id its rounds are saved under."""
+    return f"checkpoint-{chapter['number']}"
 
 
 def points(right: bool, seconds: float, time_limit: float, streak: int) -> int:

@@ -228,3 +228,43 @@ def test_latent_level_measures_both_spaces_and_is_won_by_the_latent_drawing(app)
     press(app, scene.check)
     assert scene.result[1] >= 1 and won["latent-diffusion"] == scene.result[1], scene.final_score
     app.pop()
+
+
+def test_a_won_level_offers_next_and_checkpoints_show_only_played_scores(app):
+    from game.scenes.campaign import CampaignScene
+    from game.scenes.title import TitleScene
+
+    app.push(TitleScene(app))
+    campaign = CampaignScene(app)
+    app.push(campaign)
+    labels = [b.text for b in campaign.buttons]
+    checkpoint = next(t for t in labels if t.startswith("Control"))
+    assert "✔" not in checkpoint  # nothing played yet
+    first = next(b for b, e in campaign.buttons.items() if getattr(e, "id", None) == "forward-noise")
+    press(app, first)
+    level = app.top
+    assert level.next is None
+    press(app, level.check)  # t = 0: not won, no Next
+    assert level.next is None
+    level.t = int(np.argmax(level.schedule.signal_scale < 0.1))
+    press(app, level.check)
+    assert level.result[1] == 3 and level.next is not None and level.next.visible
+    press(app, level.next)
+    assert app.top.level.id == "walk-vs-jump" and app.stack[-2] is campaign and level not in app.stack
+    # a checkpoint round played: its score shows
+    chapter = campaign.chapters[0]
+    from game.quiz import checkpoint_id
+
+    app.record_quiz(checkpoint_id(chapter), 4, 5, 480)
+    app.pop()
+    assert any(b.text.endswith("4/5 ✔") for b in campaign.buttons)
+
+
+def test_lang_flag_applies_to_that_run_only(app):
+    from game.app import App
+
+    app.switch_language("es")  # the player's choice, saved
+    other = App(lang="en")  # diffusion-quest --lang en
+    assert other.tr.lang == "en"
+    other.set_large_text(False)  # any save during that run
+    assert other.profile_store.load()["language"] == "es"

@@ -19,8 +19,8 @@ class ForwardLevel(LevelScene):
     """Scrub t and watch x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε dissolve; the pixel histogram turns
     into N(0, 1). Metric t_error: distance from the first t where √ᾱ_t < signal_below."""
 
-    def __init__(self, app, level, on_stars=None):
-        super().__init__(app, level, on_stars)
+    def __init__(self, app, level, **hooks):
+        super().__init__(app, level, **hooks)
         c = level.controls
         self.schedule = make_schedule(c.get("schedule", "cosine"))
         self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
@@ -61,8 +61,8 @@ class WalkJumpLevel(LevelScene):
     the same distribution. Metric variance_gap: |Var_walk − Var_jump| / (1 − ᾱ_t) of
     x_t − √ᾱ_t x₀ over the pixels, once the walk reaches target_t."""
 
-    def __init__(self, app, level, on_stars=None):
-        super().__init__(app, level, on_stars)
+    def __init__(self, app, level, **hooks):
+        super().__init__(app, level, **hooks)
         self.schedule = make_schedule(level.controls.get("schedule", "linear"))
         self.target_t = int(level.controls.get("target_t", 300))
         self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
@@ -124,8 +124,8 @@ class SchedulesLevel(LevelScene):
     """Compare noise schedules on β_t, ᾱ_t and log-SNR; find t where SNR = 1 (as much signal
     as noise) on the required schedule. Metric snr_error: |log SNR(t)|."""
 
-    def __init__(self, app, level, on_stars=None):
-        super().__init__(app, level, on_stars)
+    def __init__(self, app, level, **hooks):
+        super().__init__(app, level, **hooks)
         self.kinds = list(level.controls.get("schedules", ["linear", "cosine"]))
         self.required = level.controls.get("required_schedule", self.kinds[-1])
         self.kind, self.t = self.kinds[0], int(level.controls.get("t_start", 0))
@@ -189,8 +189,8 @@ class UNetLevel(LevelScene):
     and its one-shot estimate x̂₀ with and without skip connections. Metric t_with_ssim:
     the chosen t if x̂₀ (with skips) reaches ssim_min against the clean image, else 0."""
 
-    def __init__(self, app, level, on_stars=None):
-        super().__init__(app, level, on_stars)
+    def __init__(self, app, level, **hooks):
+        super().__init__(app, level, **hooks)
         self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
         self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
         self.t = int(level.controls.get("t_start", 300))

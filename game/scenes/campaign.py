@@ -4,7 +4,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton
 
 from game.levels import load_campaign
-from game.quiz import QuizError, checkpoint_bank, load_banks, load_chapters
+from game.quiz import QuizError, checkpoint_bank, checkpoint_id, load_banks, load_chapters
 from game.scenes.activities import ForwardLevel, SchedulesLevel, UNetLevel, WalkJumpLevel
 from game.scenes.base import Scene
 from game.scenes.latent_level import LatentLevel
@@ -23,11 +23,13 @@ ACTIVITIES = {
 }
 
 
-def level_scene(app, level, on_stars=None):
-    return ACTIVITIES[level.kind](app, level, on_stars)
+def level_scene(app, level, on_stars=None, on_next=None):
+    """The scene that plays `level`; on_next, when given, is what its "Next" button does
+    once the level is won."""
+    return ACTIVITIES[level.kind](app, level, on_stars=on_stars, on_next=on_next)
 
 
-ROWS = 8  # entries per column
+ROW = 66  # px from one entry to the next
 
 
 class CampaignScene(Scene):
@@ -57,16 +59,25 @@ class CampaignScene(Scene):
         tr, ui = self.app.tr, self.app.ui
         self.add_navigation()
         self.buttons = {}
-        for i, entry in enumerate(self.entries()):
-            if isinstance(entry, dict):  # a chapter's checkpoint quiz
+        entries = self.entries()
+        w, h = self.app.screen.get_size()
+        # as many rows as the window holds (room kept below for load errors), then columns to fit
+        self.rows = max(1, (h - 110 - (120 if self.errors else 40)) // ROW)
+        columns = max(1, -(-len(entries) // self.rows))
+        width = (w - 160 - 20 * (columns - 1)) // columns
+        for i, entry in enumerate(entries):
+            if isinstance(entry, dict):  # a chapter's checkpoint quiz: its best round once played
                 label = tr("campaign.checkpoint", title=entry["title"][tr.lang])
+                best = self.app.best_quiz(checkpoint_id(entry))
+                if best is not None:
+                    label += "   " + tr("campaign.checkpoint_score", right=best.get("right", 0), n=best.get("questions", 0))
             else:
                 label = entry.title[tr.lang]
                 stars = self.app.profile["stars"].get(entry.id)
                 if stars:
                     label += "   " + tr("campaign.stars", stars=stars)
-            column, row = divmod(i, ROWS)
-            button = self.add(UIButton((100 + column * 560, 110 + row * 66, 520, 56), label, ui))
+            column, row = divmod(i, self.rows)
+            button = self.add(UIButton((80 + column * (width + 20), 110 + row * ROW, width, ROW - 10), label, ui))
             self.buttons[button] = entry
 
     def resume(self):
@@ -78,19 +89,29 @@ class CampaignScene(Scene):
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
             return False
         if event.ui_element in self.buttons:
-            entry = self.buttons[event.ui_element]
-            if isinstance(entry, dict):
-                self.app.push(QuizScene(self.app, checkpoint_bank(entry, self.banks)))
-            else:
-                self.app.push(level_scene(self.app, entry, self.app.record_stars))
+            self.open(self.buttons[event.ui_element])
         else:
             return False
         return True
 
+    def open(self, entry, replace: bool = False) -> None:
+        """Play a level or a checkpoint quiz (over the campaign, or in place of the level just won)."""
+        if isinstance(entry, dict):
+            scene = QuizScene(self.app, checkpoint_bank(entry, self.banks))
+        else:
+            scene = level_scene(self.app, entry, on_stars=self.app.record_stars, on_next=self.after(entry))
+        (self.app.replace if replace else self.app.push)(scene)
+
+    def after(self, entry):
+        """What "Next" does after `entry`: open the entry that follows it, or nothing at the end."""
+        entries = self.entries()
+        i = next(i for i, e in enumerate(entries) if e is entry)
+        return (lambda: self.open(entries[i + 1], replace=True)) if i + 1 < len(entries) else None
+
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
-        theme.text(surface, tr("campaign.title"), (100, 60), role="subtitle", bold=True)
+        theme.text(surface, tr("campaign.title"), (80, 64), role="subtitle", bold=True)
         if self.errors:
-            y = theme.text(surface, tr("campaign.errors"), (100, 110 + ROWS * 66), role="small", colour="bad").bottom
+            y = theme.text(surface, tr("campaign.errors"), (80, 110 + self.rows * ROW), role="small", colour="bad").bottom
             for message in self.errors:
-                y = theme.text(surface, message, (100, y + 4), role="small", colour="muted", width=1080).bottom
+                y = theme.text(surface, message, (80, y + 4), role="small", colour="muted", width=surface.get_width() - 160).bottom

@@ -19,8 +19,8 @@ class LatentLevel(LevelScene):
     """Metric judge_confidence: the judge's confidence in the latent side's decoded image
     (0 when it sees another prompt), once both sides have run."""
 
-    def __init__(self, app, level, on_stars=None):
-        super().__init__(app, level, on_stars)
+    def __init__(self, app, level, **hooks):
+        super().__init__(app, level, **hooks)
         self.prompt = level.target["prompt"]
         steps = level.controls.get("steps", {})
         self.steps = int(steps.get("start", 30))

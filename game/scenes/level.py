@@ -13,10 +13,12 @@ class LevelScene(Scene):
     draw_activity(rect), and measure the level's metric in score() (None: not ready, with
     self.message saying why)."""
 
-    def __init__(self, app, level, on_stars=None):
+    def __init__(self, app, level, on_stars=None, on_next=None):
         super().__init__(app)
         self.level = level
         self.on_stars = on_stars
+        self.on_next = on_next  # the "Next" button's action, offered once the level is won
+        self.next = None
         self.hints_shown = 0
         self.result = None  # (score, stars)
         self.message = None  # (catalog key, values)
@@ -30,6 +32,9 @@ class LevelScene(Scene):
         self.add_navigation()
         self.hint = self.add(UIButton((w - 330, h - 70, 140, 48), tr("level.hint"), ui))
         self.check = self.add(UIButton((w - 180, h - 70, 160, 48), tr("level.check"), ui, object_id="#primary"))
+        won = self.result is not None and self.result[1] > 0
+        self.next = self.add(UIButton((w - 200, h - 150, 160, 48), tr("level.next"), ui, object_id="#primary")) \
+            if won and self.on_next is not None else None
         self.build_controls()
 
     def build_controls(self):
@@ -45,6 +50,9 @@ class LevelScene(Scene):
             if event.ui_element is self.check:
                 self.check_score()
                 return True
+            if self.next is not None and event.ui_element is self.next:
+                self.on_next()
+                return True
         return self.handle_activity_event(event)
 
     def handle_activity_event(self, event) -> bool:
@@ -59,6 +67,8 @@ class LevelScene(Scene):
         self.message = ("level.stars", {"stars": stars}) if stars else ("level.no_stars", {})
         if stars and self.on_stars:
             self.on_stars(self.level.id, stars)
+        if stars and self.on_next is not None and self.next is None:
+            self.rebuild()  # the Next button appears
 
     def score(self):
         raise NotImplementedError

@@ -20,8 +20,8 @@ from sim_core.sampling import sampler_for
 from sim_core.worlds.shapes import render_seed
 
 class SamplingLevel(LevelScene):
-    def __init__(self, app, level, on_stars=None):
-        super().__init__(app, level, on_stars)
+    def __init__(self, app, level, **hooks):
+        super().__init__(app, level, **hooks)
         c = level.controls
         self.samplers = list(c["samplers"])
         self.ranges = {k: c[k] for k in ("steps", "guidance", "start_t") if c[k]}  # the sliders offered

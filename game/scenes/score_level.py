@@ -22,8 +22,8 @@ POINTS = 400
 
 
 class ScoreLevel(LevelScene):
-    def __init__(self, app, level, on_stars=None):
-        super().__init__(app, level, on_stars)
+    def __init__(self, app, level, **hooks):
+        super().__init__(app, level, **hooks)
         c = level.controls
         self.values = {"data": c.get("data", "moons"), "schedule": "linear", "hidden": int(c.get("hidden", 32)),
                        "train_steps": int(c.get("train_steps", 1500)), "steps": int(c.get("steps", 50))}
