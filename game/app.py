@@ -17,6 +17,13 @@ from game.theme import FONT_BOLD, FONT_REGULAR, Theme
 WINDOW = (1280, 720)
 
 
+def pointer(event, screen) -> tuple:
+    """Where a click or a touch landed, in window pixels (touches come normalised to 0–1)."""
+    if event.type == pygame.FINGERDOWN:
+        return event.x * screen.get_width(), event.y * screen.get_height()
+    return event.pos
+
+
 class App:
     def __init__(self, lang: str | None = None, fullscreen: bool = False, size=WINDOW):
         # BLAS on every core starves the render thread while a sample runs (frames of 20+ ms
@@ -190,22 +197,37 @@ class App:
 
     def keyboard(self, event) -> bool:
         """Tab / Shift+Tab move the focus; Enter or Space press a focused button; ← → move a
-        focused slider. True when the key was used."""
+        slider one unit (its arrow buttons' step), ten with Shift — the focused one, else the
+        screen's first. True when the key was used."""
         if event.key == pygame.K_TAB:
             self.move_focus(-1 if event.mod & pygame.KMOD_SHIFT else 1)
             return True
-        focus = self.focus if self.focus in self.focusables() else None
+        items = self.focusables()
+        focus = self.focus if self.focus in items else None
         if isinstance(focus, UIButton) and event.key in (pygame.K_RETURN, pygame.K_SPACE, pygame.K_KP_ENTER):
             pygame.event.post(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=focus))
             return True
-        if isinstance(focus, UIHorizontalSlider) and event.key in (pygame.K_LEFT, pygame.K_RIGHT):
+        if event.key in (pygame.K_LEFT, pygame.K_RIGHT) and not isinstance(focus, UITextEntryLine):
+            if not isinstance(focus, UIHorizontalSlider):
+                focus = next((e for e in items if isinstance(e, UIHorizontalSlider)), None)
+                if focus is None:
+                    return False
+                self.focus = focus
             lo, hi = focus.value_range
-            step = max((hi - lo) / 20, 1) if isinstance(lo, int) and isinstance(hi, int) else (hi - lo) / 40
+            step = focus.increment * (10 if event.mod & pygame.KMOD_SHIFT else 1)
             value = min(max(focus.get_current_value() + (step if event.key == pygame.K_RIGHT else -step), lo), hi)
             focus.set_current_value(value)
             pygame.event.post(pygame.event.Event(pygame_gui.UI_HORIZONTAL_SLIDER_MOVED, ui_element=focus, value=focus.get_current_value()))
             return True
         return False
+
+    def focus_under(self, pos) -> None:
+        """A click gives the keyboard focus to the control under the pointer."""
+        hit = next((e for e in self.focusables() if e.rect.collidepoint(pos)), None)
+        if hit is not None:
+            self.focus = hit
+        elif self.focus is not None and not self.focus.rect.collidepoint(pos):
+            self.focus = None
 
     # global controls ----------------------------------------------------------------------
     def log_error(self, error: BaseException) -> None:
@@ -261,6 +283,8 @@ class App:
             scene.pause()
 
     def process(self, event) -> None:
+        if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN):
+            self.focus_under(pointer(event, self.screen))  # and the click goes on to the widgets
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.VIDEORESIZE and not self.fullscreen:

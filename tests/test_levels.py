@@ -268,3 +268,50 @@ def test_lang_flag_applies_to_that_run_only(app):
     assert other.tr.lang == "en"
     other.set_large_text(False)  # any save during that run
     assert other.profile_store.load()["language"] == "es"
+
+
+def key(app, k, mod=0):
+    app.process(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="", scancode=0))
+    for event in pygame.event.get():
+        app.process(event)
+
+
+@pytest.mark.parametrize("level_id", ["forward-noise", "schedules", "inside-the-unet"])
+def test_arrows_move_a_slider_one_unit_and_ten_with_shift(app, level_id):
+    scene, _ = play(app, level_id)
+    pygame.event.clear()
+    start = scene.t
+    key(app, pygame.K_RIGHT)  # nothing focused: the screen's slider
+    assert scene.t == start + 1 and app.focus is scene.slider
+    key(app, pygame.K_RIGHT, pygame.KMOD_SHIFT)
+    assert scene.t == start + 11
+    key(app, pygame.K_LEFT)
+    assert scene.t == start + 10
+    app.pop()
+
+
+def test_a_click_focuses_the_slider_and_enter_in_the_prompt_box_generates(app):
+    scene, _ = play(app, "prompts")
+    slider = scene.sliders["guidance"]
+    app.process(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=slider.rect.center, button=1))
+    assert app.focus is slider
+    before = scene.values["guidance"]
+    pygame.event.clear()
+    key(app, pygame.K_RIGHT)
+    assert scene.values["guidance"] == before + 0.5  # the guidance slider's unit
+    scene.prompt_entry.set_text("triángulo morado")
+    app.dispatch(pygame.event.Event(pygame_gui.UI_TEXT_ENTRY_FINISHED, ui_element=scene.prompt_entry, text="triángulo morado"))
+    assert scene.run is not None
+    app.pop()
+
+
+def test_focused_and_hovered_buttons_keep_bright_text():
+    """pygame_gui's default grey for a selected button's text made focus look disabled."""
+    from game.theme import Theme
+
+    colours = Theme().data["defaults"]["colours"]
+    grey = (0xbb, 0xbb, 0xbb)
+    for state in ("hovered_text", "selected_text", "active_text"):
+        rgb = tuple(int(colours[state][i:i + 2], 16) for i in (1, 3, 5))
+        assert sum(rgb) > sum(grey), state
+    assert sum(int(colours["disabled_text"][i:i + 2], 16) for i in (1, 3, 5)) < sum(grey)

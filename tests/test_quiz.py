@@ -71,7 +71,7 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
         quiz.update(0.016)
     app.draw()
     quiz.name.set_text("Ana")
-    quiz.save_results()
+    app.dispatch(pygame.event.Event(pygame_gui.UI_TEXT_ENTRY_FINISHED, ui_element=quiz.name, text="Ana"))  # Enter saves
     rows = list(csv.DictReader(open(next(tmp_path.glob("quiz-*.csv")), encoding="utf-8")))
     assert len(rows) == len(bank.questions) and rows[0]["name"] == "Ana" and rows[0]["right"] == "1"
     assert sum(int(r["points"]) for r in rows) == quiz.score

@@ -35,10 +35,6 @@ class ForwardLevel(LevelScene):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
             self.t = int(event.value)
             return True
-        if event.type == pygame.KEYDOWN and event.key in (pygame.K_LEFT, pygame.K_RIGHT):
-            self.t = int(np.clip(self.t + (1 if event.key == pygame.K_RIGHT else -1), 0, self.schedule.num_steps - 1))
-            self.slider.set_current_value(self.t)
-            return True
         return False
 
     def score(self):

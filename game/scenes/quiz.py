@@ -163,6 +163,9 @@ class QuizScene(Scene):
             else:
                 return False
             return True
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and self.finished and event.ui_element is self.name:
+            self.save_results()  # Enter after typing the name saves
+            return True
         if event.type == pygame.KEYDOWN and not self.finished:
             if event.key in KEYS and KEYS[event.key] < len(self.order) and self.chosen is None:
                 self.answer(self.order[KEYS[event.key]])

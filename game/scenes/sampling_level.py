@@ -43,7 +43,8 @@ class SamplingLevel(LevelScene):
             r = self.ranges[key]
             x = 30 + 260 * len(self.sliders)
             self.slider_labels[key] = self.add(UILabel((x, 548, 240, 24), self.slider_text(key), ui))
-            self.sliders[key] = self.add(UIHorizontalSlider((x, 572, 240, 32), self.values[key], (r["min"], r["max"]), ui))
+            self.sliders[key] = self.add(UIHorizontalSlider((x, 572, 240, 32), self.values[key], (r["min"], r["max"]), ui,
+                                                            click_increment=0.5 if key == "guidance" else 1))
         self.menu = self.add(UIDropDownMenu(self.samplers, self.values["sampler"], (30, 616, 200, 40), ui)) \
             if len(self.samplers) > 1 else None
         self.skips = self.add(UIButton((250, 616, 260, 40), self.skips_text(), ui)) \
@@ -51,7 +52,9 @@ class SamplingLevel(LevelScene):
         self.go = self.add(UIButton((530, 616, 200, 40), tr("lab.generate"), ui, object_id="#primary"))
         self.prompt_entry = None
         if self.level.controls.get("editable_prompt"):
-            self.prompt_entry = self.add(UITextEntryLine((530, 300, 200, 40), ui))
+            # a label, not a placeholder: this pygame_gui draws placeholders like typed text
+            self.add(UILabel((530, 274, 320, 24), tr("sampling.prompt_label"), ui))
+            self.prompt_entry = self.add(UITextEntryLine((530, 300, 300, 40), ui))
             self.prompt_entry.set_text(self.shown_prompt() if self.prompt else "")
 
     def slider_text(self, key):
@@ -74,6 +77,8 @@ class SamplingLevel(LevelScene):
             self.skips.set_text(self.skips_text())
         elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.go:
             self.start()
+        elif event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element is self.prompt_entry:
+            self.start()  # Enter in the prompt box generates
         else:
             return False
         return True
