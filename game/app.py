@@ -15,6 +15,15 @@ from game.profile import ProfileStore
 from game.theme import FONT_BOLD, FONT_REGULAR, Theme
 
 WINDOW = (1280, 720)
+DESIGN = (1280, 720)  # the smallest canvas the screens are laid out for
+
+
+def canvas_size(window) -> tuple[int, int]:
+    """The canvas the screens lay themselves out on: the window itself from DESIGN up; a
+    smaller window shows a canvas of its own shape that holds DESIGN, scaled down to fit."""
+    w, h = window
+    scale = min(w / DESIGN[0], h / DESIGN[1])
+    return (w, h) if scale >= 1 else (round(w / scale), round(h / scale))
 
 
 def pointer(event, screen) -> tuple:
@@ -25,7 +34,7 @@ def pointer(event, screen) -> tuple:
 
 
 class App:
-    def __init__(self, lang: str | None = None, fullscreen: bool = False, size=WINDOW):
+    def __init__(self, lang: str | None = None, fullscreen: bool = False, size=WINDOW, profile_store=None):
         # BLAS on every core starves the render thread while a sample runs (frames of 20+ ms
         # on 2 cores); the game leaves it one.
         threadpool_limits(max(1, (os.cpu_count() or 2) - 1), user_api="blas")
@@ -34,13 +43,15 @@ class App:
         os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
         pygame.init()
         pygame.display.set_caption("Diffusion Quest · Misión Difusión")
-        self.profile_store = ProfileStore()
+        self.profile_store = profile_store or ProfileStore()  # another store: the tour's, never the player's
         self.profile = self.profile_store.load()
         self.tr = Catalogs(lang or self.profile["language"])
         self.theme = Theme(large_text=self.profile["settings"].get("large_text", False))
         self.fullscreen = False
-        self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self.window = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self.screen = self.window  # the canvas scenes draw on (see canvas_size)
         self.ui = pygame_gui.UIManager(size)
+        self.fit_canvas()
         self.ui.add_font_paths("dejavu", str(FONT_REGULAR), str(FONT_BOLD))  # before the theme names it
         self.ui.get_theme().load_theme(self.theme.data)
         self.stack: list = []
@@ -266,29 +277,50 @@ class App:
         self.ui.get_theme().load_theme(self.theme.data)
         self.profile["settings"]["large_text"] = on
         self.save_profile()
-        self.resize(self.screen.get_size())
+        self.resize()
 
     def toggle_fullscreen(self) -> None:
         self.fullscreen = not self.fullscreen
         size = (0, 0) if self.fullscreen else WINDOW
         flags = pygame.FULLSCREEN if self.fullscreen else pygame.RESIZABLE
-        self.screen = pygame.display.set_mode(size, flags)
-        self.resize(self.screen.get_size())
+        self.window = pygame.display.set_mode(size, flags)
+        self.resize()
 
-    def resize(self, size) -> None:
+    def fit_canvas(self) -> None:
+        """The canvas for the window's size; pygame_gui reads the pointer scaled to it."""
+        size, window = canvas_size(self.window.get_size()), self.window.get_size()
+        self.screen = self.window if size == window else pygame.Surface(size)
         self.ui.set_window_resolution(size)
+        self.ui.mouse_pos_scale_factor = [size[0] / window[0], size[1] / window[1]]
+
+    def to_canvas(self, event):
+        """A pointer event with its position on the canvas (pygame_gui scales its own copy)."""
+        if self.screen is self.window or not hasattr(event, "pos"):
+            return event
+        fx, fy = self.ui.mouse_pos_scale_factor
+        return pygame.event.Event(event.type, {**event.__dict__, "pos": (event.pos[0] * fx, event.pos[1] * fy)})
+
+    def present(self) -> None:
+        """The canvas onto the window (scaled down when it is larger)."""
+        if self.screen is not self.window:
+            pygame.transform.smoothscale(self.screen, self.window.get_size(), self.window)
+
+    def resize(self) -> None:
+        self.fit_canvas()
         for scene in self.stack:
             scene.rebuild()
         for scene in self.stack[:-1]:
             scene.pause()
 
     def process(self, event) -> None:
+        on_canvas = self.to_canvas(event)
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN):
-            self.focus_under(pointer(event, self.screen))  # and the click goes on to the widgets
+            self.focus_under(pointer(on_canvas, self.screen))  # and the click goes on to the widgets
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.VIDEORESIZE and not self.fullscreen:
-            self.resize(event.size)
+            self.window = pygame.display.get_surface()
+            self.resize()
         elif event.type == pygame.KEYDOWN and event.key == pygame.K_F11:
             self.toggle_fullscreen()
         elif event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
@@ -296,7 +328,7 @@ class App:
         elif event.type == pygame.KEYDOWN and self.keyboard(event):
             pass
         elif not self.ui.process_events(event) or event.type >= pygame.USEREVENT:
-            if not self.dispatch(event) and event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            if not self.dispatch(on_canvas) and event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
                 self.pop()
 
     def frame(self, dt: float) -> None:
@@ -314,6 +346,7 @@ class App:
         except Exception as e:
             self.fail(e)
             return
+        self.present()
         pygame.display.flip()
 
     def run(self) -> None:
@@ -342,5 +375,7 @@ class App:
         return bool(condition())
 
     def screenshot(self, path) -> None:
+        """The window as the player sees it."""
         self.draw()
-        pygame.image.save(self.screen, str(path))
+        self.present()
+        pygame.image.save(self.window, str(path))

@@ -30,6 +30,7 @@ class Theme:
                 if font and "size" in font:
                     font["size"] = str(round(int(font["size"]) * scale))
         self._fonts: dict = {}
+        self.drawn: list | None = None  # a list: every text() call appends (rect, text) — for layout tests
 
     def colour(self, name: str) -> pygame.Color:
         return self.colours[name]
@@ -39,6 +40,11 @@ class Theme:
         if key not in self._fonts:
             self._fonts[key] = pygame.font.Font(FONT_BOLD if bold else FONT_REGULAR, self.sizes[role])
         return self._fonts[key]
+
+    def text_height(self, text: str, role="body", width=None, bold=False) -> int:
+        """The height text() will take."""
+        font = self.font(role, bold)
+        return font.get_linesize() * (len(wrap(text, font, width)) if width else 1)
 
     def text(self, surface, text: str, pos, role="body", colour="text", bold=False, anchor="topleft", width=None):
         """Draw text (wrapped to `width` pixels when given); returns the rect it covered."""
@@ -51,6 +57,8 @@ class Theme:
             r = img.get_rect(**{anchor: (x, y + i * font.get_linesize())})
             surface.blit(img, r)
             rect = r if rect is None else rect.union(r)
+        if self.drawn is not None and text:
+            self.drawn.append((rect, text))
         return rect
 
 

@@ -1,73 +1,88 @@
-"""The screenshot tour: every scene rendered headlessly to PNG (for tests and the README)."""
+"""The screenshot tour: every screen the game has, visited headlessly — saved to PNG (for
+tests and the README) or checked for layout (tests/test_layout.py)."""
 
+import tempfile
 from pathlib import Path
 
 from game.app import App
+from game.profile import ProfileStore
 from game.scenes.campaign import CampaignScene, level_scene
 from game.scenes.lab import LabScene
 from game.scenes.title import TitleScene
 
 
-def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25, play: bool = False) -> list[Path]:
-    """`play`: also run each level that samples, with its default settings, and shoot the result."""
-    folder.mkdir(parents=True, exist_ok=True)
-    app = App(lang=lang)
-    shots = []
-
-    def shot(name):
-        path = folder / f"{lang}-{name}.png"
-        app.screenshot(path)
-        shots.append(path)
-
-    app.push(TitleScene(app))
+def settle(app) -> None:
+    """A few frames, so widgets and text reach their resting place."""
     app.run_until(lambda: False, timeout=0.2)
-    shot("title")
+
+
+def visit(app, steps: int = 25, play: bool = False):
+    """Put each screen on top in turn and yield its name. `play`: also run each level that
+    samples, with its default settings, and yield the result."""
+    from game.scenes.quiz import QuizMenuScene, QuizScene
     from game.scenes.settings import SettingsScene
 
+    app.push(TitleScene(app))
+    settle(app)
+    yield "title"
     app.push(SettingsScene(app))
-    app.run_until(lambda: False, timeout=0.2)
-    shot("settings")
+    settle(app)
+    yield "settings"
     app.pop()
     lab = LabScene(app, steps=steps)
     app.push(lab)
-    app.run_until(lambda: False, timeout=0.2)
-    shot("lab-idle")
+    settle(app)
+    yield "lab-idle"
     lab.toggle_run()
     app.run_until(lambda: len(lab.run.steps) >= steps // 2, timeout=120)
-    shot("lab-running")
+    yield "lab-running"
     app.run_until(lambda: not lab.running, timeout=120)
-    app.run_until(lambda: False, timeout=0.2)
-    shot("lab-done")
+    settle(app)
+    yield "lab-done"
     app.pop()
     campaign = CampaignScene(app)
     app.push(campaign)
-    app.run_until(lambda: False, timeout=0.2)
-    shot("campaign")
+    settle(app)
+    yield "campaign"
     for level in campaign.levels:
         scene = level_scene(app, level)
         app.push(scene)
         scene.hints_shown = len(level.hints)
-        app.run_until(lambda: False, timeout=0.2)
-        shot(f"level-{level.id}")
+        settle(app)
+        yield f"level-{level.id}"
         done = scene.demo() if play else None
         if done is not None:
             app.run_until(done, timeout=300)
             scene.check_score()
-            app.run_until(lambda: False, timeout=0.2)
-            shot(f"level-{level.id}-played")
+            settle(app)
+            yield f"level-{level.id}-played"
         app.pop()
     app.pop()
-    from game.scenes.quiz import QuizMenuScene, QuizScene
-
     menu = QuizMenuScene(app)
     app.push(menu)
-    app.run_until(lambda: False, timeout=0.2)
-    shot("quiz-menu")
+    settle(app)
+    yield "quiz-menu"
     quiz = QuizScene(app, menu.banks[0])
     app.push(quiz)
-    app.run_until(lambda: False, timeout=0.2)
-    shot("quiz-question")
+    settle(app)
+    yield "quiz-question"
     quiz.answer(1)
-    app.run_until(lambda: False, timeout=0.2)
-    shot("quiz-answered")
+    settle(app)
+    yield "quiz-answered"
+    while not quiz.finished:
+        quiz.answer(0)
+        quiz.advance()
+    settle(app)
+    yield "quiz-results"
+
+
+def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25, play: bool = False) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    shots = []
+    with tempfile.TemporaryDirectory() as home:  # the tour's stars and quiz rounds are not the player's
+        app = App(lang=lang, profile_store=ProfileStore(home))
+        for name in visit(app, steps, play):
+            path = folder / f"{lang}-{name}.png"
+            app.screenshot(path)
+            shots.append(path)
     return shots

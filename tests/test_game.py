@@ -134,7 +134,7 @@ def test_screenshot_tour_renders_every_screen(tmp_path, lang):
 
     shots = screenshot_tour(tmp_path, lang, steps=10)
     assert [p.name for p in shots][:5] == [f"{lang}-{n}.png" for n in ("title", "settings", "lab-idle", "lab-running", "lab-done")]
-    assert len(shots) == 6 + len(load_campaign()[0]) + 3
+    assert len(shots) == 6 + len(load_campaign()[0]) + 4  # title … campaign, the levels, the quiz's four
     images = {p.stem: pygame.surfarray.array3d(pygame.image.load(str(p))) for p in shots}
     for name, img in images.items():
         assert img.shape[:2] == (1280, 720)
@@ -348,3 +348,17 @@ def test_screenshot_tour_into_an_unwritable_folder_is_a_message(tmp_path):
                          env={**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "cannot write the screenshots to" in out.stderr
+
+
+def test_lab_runs_the_steps_its_label_shows(app):
+    """A step count the slider does not offer snaps to the nearest it does, in the label too
+    (the label once said 6 while the run took 1000 steps)."""
+    from game.scenes.lab import LabScene
+
+    app.switch_language("es")
+    lab = LabScene(app, steps=6)
+    app.push(lab)
+    assert lab.settings["steps"] == 5 and lab.steps_label.text == "Pasos: 5"
+    lab.toggle_run()
+    app.run_until(lambda: not lab.running, timeout=60)
+    assert len(lab.run.steps) == 5

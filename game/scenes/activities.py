@@ -194,8 +194,18 @@ class UNetLevel(LevelScene):
         self.view = None  # (t, x_t, x̂₀ with skips, x̂₀ without, feature maps, ssim)
         self.settled = 0.0  # seconds t has stayed put: the U-Net runs once the slider rests
 
+    IMAGE = 160  # px of each of the three images
+
+    def caption_bottom(self) -> int:
+        """Where the images' captions end: the tallest caption wrapped to an image's width,
+        at the values that make it longest."""
+        tr, theme = self.app.tr, self.app.theme
+        captions = (tr("forward.caption", t=999), tr("unet.with_skips", ssim=0.99), tr("unet.without_skips"))
+        return 80 + 10 + self.IMAGE + 10 + max(theme.text_height(c, "small", width=self.IMAGE) for c in captions)
+
     def build_controls(self):
-        self.slider = self.add(UIHorizontalSlider((30, 660, 700, 36), self.t, (0, 999), self.app.ui))
+        # the t slider under the images it changes; the U below it
+        self.slider = self.add(UIHorizontalSlider((30, self.caption_bottom() + 8, 700, 32), self.t, (0, 999), self.app.ui))
 
     def handle_activity_event(self, event):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
@@ -232,20 +242,24 @@ class UNetLevel(LevelScene):
         t, x_t, with_skips, without, capture, score = self.view
         for i, (image, caption) in enumerate(((x_t, tr("forward.caption", t=t)), (with_skips, tr("unet.with_skips", ssim=score)),
                                               (without, tr("unet.without_skips")))):
-            draw_image(surface, theme, np.clip(image[0], -1, 1), pygame.Rect(rect.x + i * 250, rect.y + 10, 200, 200), caption)
-        self.draw_diagram(surface, rect.x, rect.y + 262, capture)
+            draw_image(surface, theme, np.clip(image[0], -1, 1),
+                       pygame.Rect(rect.x + i * 250, rect.y + 10, self.IMAGE, self.IMAGE), caption)
+        self.draw_diagram(surface, rect.x, self.slider.rect.bottom + 12, capture, bottom=surface.get_height() - 70)
 
     # encoder down the left arm of the U, the middle at the bottom, the decoder up the right
     LAYOUT = {"down.0": (0, 0), "down.1": (1, 1), "down.2": (2, 2), "mid": (3, 2.6),
               "up.0": (4, 2), "up.1": (5, 1), "up.2": (6, 0)}
     SKIPS = (("down.0", "up.2"), ("down.1", "up.1"), ("down.2", "up.0"))
 
-    def draw_diagram(self, surface, x0, y0, capture):
-        """The U-Net as a U: each level a box of four of its feature maps, arrows along the
-        U and the skip connections across it."""
+    def draw_diagram(self, surface, x0, y0, capture, bottom):
+        """The U-Net as a U between y0 and bottom: each level a box of four of its feature
+        maps, arrows along the U and the skip connections across it."""
         theme = self.app.theme
-        box = 84
-        pos = {k: (x0 + col * 104, y0 + 20 + row * 74) for k, (col, row) in self.LAYOUT.items()}
+        label = theme.text(surface, self.app.tr("unet.features"), (x0, y0), role="small", colour="muted", width=720)
+        caption = 2 * theme.font("small").get_linesize()  # stage name, then map size
+        top = label.bottom + 8
+        box = max(48, min(84, int((bottom - top - caption - 6) / 3.6)))  # rows 0 … 2.6, a box tall
+        pos = {k: (x0 + col * (box + 20), round(top + row * box)) for k, (col, row) in self.LAYOUT.items()}
         centre = {k: (x + box // 2, y + box // 2) for k, (x, y) in pos.items()}
         for a, b in self.SKIPS:
             (ax, ay), (bx, by) = centre[a], centre[b]
@@ -256,10 +270,11 @@ class UNetLevel(LevelScene):
         for stage, (x, y) in pos.items():
             fmap = capture[stage][0]
             pygame.draw.rect(surface, theme.colour("panel"), (x - 2, y - 2, box + 4, box + 4), border_radius=4)
+            half = box // 2
             for j in range(4):
                 tile = fmap[j]
                 tile = (tile - tile.min()) / (np.ptp(tile) + 1e-6) * 2 - 1
-                draw_image(surface, theme, np.repeat(tile[None], 3, axis=0), pygame.Rect(x + (j % 2) * 42, y + (j // 2) * 42, 40, 40))
-            theme.text(surface, f"{stage} · {fmap.shape[1]}×{fmap.shape[2]}", (x + box // 2, y + box + 4),
-                       role="small", colour="muted", anchor="midtop")
-        theme.text(surface, self.app.tr("unet.features"), (x0, y0 - 6), role="small", colour="muted", width=720)
+                draw_image(surface, theme, np.repeat(tile[None], 3, axis=0),
+                           pygame.Rect(x + (j % 2) * half, y + (j // 2) * half, half - 2, half - 2))
+            theme.text(surface, f"{stage}\n{fmap.shape[1]}×{fmap.shape[2]}", (x + box // 2, y + box + 4),
+                       role="small", colour="muted", anchor="midtop", width=box + 16)

@@ -84,3 +84,16 @@ class Scene:
 
     def draw(self, surface: pygame.Surface) -> None:
         pass
+
+
+class Column:
+    """Rectangles stacked downward from (x, y), each `gap` below the last: a scene's controls
+    laid out by their heights (which large text changes), not by fixed y positions."""
+
+    def __init__(self, x: int, y: int, width: int):
+        self.x, self.y, self.width = x, y, width
+
+    def take(self, height: int, gap: int = 4) -> pygame.Rect:
+        rect = pygame.Rect(self.x, self.y, self.width, height)
+        self.y = rect.bottom + gap
+        return rect

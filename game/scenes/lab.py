@@ -8,7 +8,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UILabel, UITextEntryLine
 
 from game import export
-from game.scenes.base import Scene
+from game.scenes.base import Column, Scene
 from game.widgets.image_view import draw_image
 from game.prompts import known_words, read_prompt
 from game.run import SamplingRun, draw_run
@@ -39,37 +39,43 @@ class LabScene(Scene):
 
     # widgets --------------------------------------------------------------------------------
     def build_ui(self):
-        tr, ui, s = self.app.tr, self.app.ui, self.settings
+        tr, ui, s, theme = self.app.tr, self.app.ui, self.settings, self.app.theme
         x, w = 30, 330
         self.add_navigation()
-        self.add(UILabel((x, 80, w, 24), tr("lab.prompt"), ui))
-        self.prompt = self.add(UITextEntryLine((x, 106, w, 40), ui))
+        column = Column(x, 80, w)
+        self.add(UILabel(column.take(24), tr("lab.prompt"), ui))
+        self.prompt = self.add(UITextEntryLine(column.take(40), ui))
         self.prompt.set_text(s["prompt"])
-        self.add(UILabel((x, 210, w, 24), tr("lab.sampler"), ui))
-        self.sampler = self.add(UIDropDownMenu(list(SAMPLERS), s["sampler"], (x, 236, w, 40), ui))
-        self.steps_label = self.add(UILabel((x, 290, w, 24), tr("lab.steps", steps=s["steps"]), ui))
+        self.hint_rect = column.take(theme.text_height(self.prompt_hint(), "small", w), gap=16)
+        self.add(UILabel(column.take(24), tr("lab.sampler"), ui))
+        self.sampler = self.add(UIDropDownMenu(list(SAMPLERS), s["sampler"], column.take(40, gap=14), ui))
         choices = self.step_choices()
-        s["steps"] = s["steps"] if s["steps"] in choices else choices[-1]
-        self.steps = self.add(UIHorizontalSlider((x, 316, w, 32), choices.index(s["steps"]), (0, len(choices) - 1), ui))
-        self.guidance_label = self.add(UILabel((x, 360, w, 24), tr("lab.guidance", w=s["guidance"]), ui))
-        self.guidance = self.add(UIHorizontalSlider((x, 386, w, 32), s["guidance"], (0.0, 20.0), ui, click_increment=0.5))
-        self.add(UILabel((x, 430, w, 24), tr("lab.seed"), ui))
-        self.seed = self.add(UITextEntryLine((x, 456, w, 40), ui))
+        s["steps"] = min(choices, key=lambda n: abs(n - s["steps"]))  # the nearest the slider offers
+        self.steps_label = self.add(UILabel(column.take(24), tr("lab.steps", steps=s["steps"]), ui))
+        self.steps = self.add(UIHorizontalSlider(column.take(32, gap=12), choices.index(s["steps"]), (0, len(choices) - 1), ui))
+        self.guidance_label = self.add(UILabel(column.take(24), tr("lab.guidance", w=s["guidance"]), ui))
+        self.guidance = self.add(UIHorizontalSlider(column.take(32, gap=12), s["guidance"], (0.0, 20.0), ui, click_increment=0.5))
+        self.add(UILabel(column.take(24), tr("lab.seed"), ui))
+        self.seed = self.add(UITextEntryLine(column.take(40, gap=20), ui))
         self.seed.set_text(str(s["seed"]))
-        self.generate = self.add(UIButton((x, 516, w, 56), tr("lab.generate"), ui, object_id="#primary"))
-        self.export_png = self.add(UIButton((x, 586, 160, 44), tr("lab.export_png"), ui))
-        self.export_gif = self.add(UIButton((x + 170, 586, 160, 44), tr("lab.export_gif"), ui))
+        self.generate = self.add(UIButton(column.take(56, gap=14), tr("lab.generate"), ui, object_id="#primary"))
+        row = column.take(44)
+        self.export_png = self.add(UIButton((row.x, row.y, 160, row.h), tr("lab.export_png"), ui))
+        self.export_gif = self.add(UIButton((row.x + 170, row.y, 160, row.h), tr("lab.export_gif"), ui))
         self._sync_generate_label()
         self.scrubber = None
         if self.run is not None and self.run.complete and len(self.run.steps) > 1:
             self.add_scrubber()
+
+    def prompt_hint(self) -> str:
+        return self.app.tr("lab.prompt_hint", words=known_words(self.app.tr, self.vocabulary))
 
     def add_scrubber(self):
         if self.scrubber is not None and self.scrubber.alive():
             return
         n = len(self.run.steps)
         start = n - 1 if self.view_index is None else self.view_index
-        self.scrubber = self.add(UIHorizontalSlider((400, 462, 660, 30), start, (0, n - 1), self.app.ui))
+        self.scrubber = self.add(UIHorizontalSlider((400, 468, 660, 30), start, (0, n - 1), self.app.ui))  # where the bar was
 
     def step_choices(self) -> tuple:
         """The step counts the sampler chosen can take on the model's schedule."""
@@ -200,8 +206,7 @@ class LabScene(Scene):
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         theme.text(surface, tr("lab.title"), (400, 24), role="subtitle", bold=True)
-        theme.text(surface, tr("lab.prompt_hint", words=known_words(tr, self.vocabulary)), (30, 152),
-                   role="small", colour="muted", width=330)
+        theme.text(surface, self.prompt_hint(), self.hint_rect.topleft, role="small", colour="muted", width=self.hint_rect.w)
         steps = self.run.steps if self.run is not None else []
         last = steps[self.view_index] if steps and self.view_index is not None else steps[-1] if steps else None
         size = 300
@@ -214,8 +219,9 @@ class LabScene(Scene):
                  settings["guidance"], shown=last, bar=self.scrubber is None)
         key, values = self.status
         colour = "bad" if key.startswith(("error", "lab.unknown", "lab.bad", "lab.export_failed", "lab.failed")) else "text"
-        theme.text(surface, tr(key, **values), (400, 640), colour=colour, width=800)
-        if self.verdict is not None:
+        y = theme.text(surface, tr(key, **values), (400, 630), colour=colour, width=surface.get_width() - 430).bottom
+        if self.verdict is not None:  # below the status, however many lines it took
             text = tr("lab.judge", what=tr.phrase(self.verdict.prompt), confidence=self.verdict.confidence) \
                 if self.verdict.sure else tr("lab.judge_unsure")
-            theme.text(surface, text, (400, 670), colour="good" if self.verdict.sure else "accent")
+            theme.text(surface, text, (400, y + 6), colour="good" if self.verdict.sure else "accent",
+                       width=surface.get_width() - 430)

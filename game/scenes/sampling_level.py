@@ -53,8 +53,9 @@ class SamplingLevel(LevelScene):
         self.prompt_entry = None
         if self.level.controls.get("editable_prompt"):
             # a label, not a placeholder: this pygame_gui draws placeholders like typed text
-            self.add(UILabel((530, 274, 320, 24), tr("sampling.prompt_label"), ui))
-            self.prompt_entry = self.add(UITextEntryLine((530, 300, 300, 40), ui))
+            x = 30 + 260 * len(self.sliders)  # in the sliders' row, after them
+            self.add(UILabel((x, 548, 310, 24), tr("sampling.prompt_label"), ui))
+            self.prompt_entry = self.add(UITextEntryLine((x, 570, 310, 40), ui))
             self.prompt_entry.set_text(self.shown_prompt() if self.prompt else "")
 
     def slider_text(self, key):

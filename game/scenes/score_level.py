@@ -40,10 +40,10 @@ class ScoreLevel(LevelScene):
         tr, ui = self.app.tr, self.app.ui
         self.data_menu = self.add(UIDropDownMenu(list(KINDS), self.values["data"], (30, 560, 150, 36), ui))
         self.schedule_menu = self.add(UIDropDownMenu(["linear", "cosine"], self.values["schedule"], (190, 560, 150, 36), ui))
-        self.hidden_label = self.add(UILabel((350, 540, 190, 22), tr("score.hidden", n=self.values["hidden"]), ui))
-        self.hidden = self.add(UIHorizontalSlider((350, 562, 190, 32), self.values["hidden"], (4, 128), ui))
-        self.steps_label = self.add(UILabel((550, 540, 190, 22), tr("lab.steps", steps=self.values["steps"]), ui))
-        self.steps = self.add(UIHorizontalSlider((550, 562, 190, 32), self.values["steps"], (2, 200), ui))
+        self.hidden_label = self.add(UILabel((350, 536, 240, 26), tr("score.hidden", n=self.values["hidden"]), ui))
+        self.hidden = self.add(UIHorizontalSlider((350, 562, 240, 32), self.values["hidden"], (4, 128), ui))
+        self.steps_label = self.add(UILabel((600, 536, 190, 26), tr("lab.steps", steps=self.values["steps"]), ui))
+        self.steps = self.add(UIHorizontalSlider((600, 562, 190, 32), self.values["steps"], (2, 200), ui))
         self.train_button = self.add(UIButton((30, 610, 220, 44), tr("score.train"), ui, object_id="#primary"))
         self.sample_button = self.add(UIButton((260, 610, 220, 44), tr("score.sample"), ui))
 
