@@ -67,9 +67,7 @@ class Range:
             raise ControlError(f"field '{name}' must be {what}; got {value!r}")
         bound = Number(self.lo, self.hi, 0, self.whole)
         for key in ("min", "max", "start"):
-            if not is_number(value[key]) or (self.whole and not isinstance(value[key], int)) \
-                    or not self.lo <= value[key] <= self.hi:
-                raise ControlError(f"field '{name}.{key}' must be {bound.describe()}; got {value[key]!r}")
+            bound.check(value[key], f"{name}.{key}")
         if not value["min"] <= value["start"] <= value["max"] or value["min"] == value["max"]:
             raise ControlError(f"field '{name}' must be {what} (and min < max); got {value!r}")
         return value
