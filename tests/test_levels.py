@@ -179,6 +179,9 @@ def test_unet_level_is_won_below_the_noise_where_the_estimate_fails(app):
         assert app.run_until(lambda t=t: scene.view is not None and scene.view[0] == t, timeout=30)
         press(app, scene.check)
         assert scene.result[1] == stars, (t, scene.view[5])
+    for ssim_value, score in ((0.5951, 780.0), (0.5949, 0.0)):  # judged as shown, to two decimals
+        scene.view = (*scene.view[:5], ssim_value)
+        assert scene.score() == score
     scene.t = 200
     assert app.run_until(lambda: scene.view is not None and scene.view[0] == 200, timeout=30)
     with_skips = scene.view[5]
