@@ -318,3 +318,14 @@ def test_focused_and_hovered_buttons_keep_bright_text():
         rgb = tuple(int(colours[state][i:i + 2], 16) for i in (1, 3, 5))
         assert sum(rgb) > sum(grey), state
     assert sum(int(colours["disabled_text"][i:i + 2], 16) for i in (1, 3, 5)) < sum(grey)
+
+
+def test_a_start_t_below_every_timestep_starts_at_the_lowest_not_from_noise(app):
+    """DPM-Solver++ at 10 steps has no timestep ≤ 50; the run once started at t = 999."""
+    scene, _ = play(app, "final")
+    scene.values.update(sampler="dpmsolver++", steps=10, guidance=3.0, start_t=50)
+    scene.start()
+    app.run_until(lambda: scene.final_score is not None, timeout=60)
+    assert scene.run.total == 1 and scene.run.steps[0].t < 150
+    assert scene.final_score > 0.9  # the target, barely noised, comes back
+    app.pop()

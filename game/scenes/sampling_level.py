@@ -105,7 +105,9 @@ class SamplingLevel(LevelScene):
         noise = rng.standard_normal(self.target.shape, dtype=np.float32)
         start_index = 0
         if "start_t" in v:  # restore: start from the target noised to start_t
-            start_index = int(np.argmax(sampler.timesteps <= v["start_t"]))
+            # the sampler's timestep nearest start_t (argmax of "≤ start_t" fell back to the first,
+            # t = 999, when every timestep lay above it)
+            start_index = int(np.argmin(np.abs(sampler.timesteps - v["start_t"])))
             x_start = q_sample(self.target, int(sampler.timesteps[start_index]), noise, model.schedule)
         else:
             x_start = noise
