@@ -74,6 +74,16 @@ def make_betas(kind: str, num_steps: int) -> np.ndarray:
     return (sigmoid * np.float32(BETA_END - BETA_START) + np.float32(BETA_START)).astype(np.float32)
 
 
+def short_schedule(kind: str, num_steps: int) -> "Schedule":
+    """A schedule for a short T (the 2-D toy's 200): linear β scaled by 1000/T, as Nichol &
+    Dhariwal's get_named_beta_schedule does, so that ᾱ_T stays near 0 and x_T ~ N(0, I)
+    holds (unscaled, T = 200 keeps √ᾱ_T = 0.36); cosine needs no scaling."""
+    if kind != "linear":
+        return make_schedule(kind, num_steps)
+    scale = 1000 / num_steps
+    return Schedule(kind, linspace_f32(BETA_START * scale, BETA_END * scale, num_steps), False)
+
+
 def rescale_zero_terminal_snr(betas: np.ndarray) -> np.ndarray:
     """Lin et al. 2024, "Common Diffusion Noise Schedules and Sample Steps are Flawed",
     Algorithm 1: shift √ᾱ so that its last value is 0 (pure noise, SNR = 0), then scale so

@@ -12,7 +12,7 @@ from game.scenes.level import LevelScene
 from game.widgets.plots import draw_curves
 from game.worker import Job
 from sim_core.sampling import sampler_for
-from sim_core.schedules import make_schedule
+from sim_core.schedules import short_schedule
 from sim_core.toy_mlp import ToyDenoiser
 from sim_core.worlds.toy2d import KINDS, chamfer_distance, sample_points
 
@@ -76,7 +76,7 @@ class ScoreLevel(LevelScene):
         if self.busy:
             return
         if self.model is None:
-            schedule = make_schedule(self.values["schedule"], NUM_STEPS)
+            schedule = short_schedule(self.values["schedule"], NUM_STEPS)
             self.model = ToyDenoiser(schedule, self.data, hidden=self.values["hidden"], seed=self.level.target["seed"])
         model, total = self.model, self.values["train_steps"]
 
