@@ -329,3 +329,16 @@ def test_a_start_t_below_every_timestep_starts_at_the_lowest_not_from_noise(app)
     assert scene.run.total == 1 and scene.run.steps[0].t < 150
     assert scene.final_score > 0.9  # the target, barely noised, comes back
     app.pop()
+
+
+def test_latent_level_says_the_ratios_in_words_that_hold(app):
+    scene, _ = play(app, "latent-diffusion")
+    app.switch_language("en")
+    scene.comparison = {"faster": 3.24, "smaller": 1.02}
+    assert app.tr("latent.done", **scene.comparison_phrases()) == \
+        "The latent side was 3.2 times faster and used about the same memory."
+    scene.comparison = {"faster": 0.5, "smaller": 12.0}
+    assert app.tr("latent.done", **scene.comparison_phrases()) == \
+        "The latent side was 2.0 times slower and used 12.0 times less memory."
+    app.switch_language("es")
+    app.pop()

@@ -102,7 +102,7 @@ class LatentLevel(LevelScene):
             pixel = self.runs["pixel"]
             self.comparison = {"faster": pixel.elapsed / max(latent.elapsed, 1e-9),
                                "smaller": pixel.peak_bytes / max(latent.peak_bytes, 1)}
-            self.message = ("latent.done", self.comparison)
+            self.message = ("latent.done", self.comparison_phrases())
 
     def score(self):
         if self.final_score is None:
@@ -113,6 +113,20 @@ class LatentLevel(LevelScene):
             return None
         return self.final_score
 
+    def comparison_phrases(self) -> dict:
+        """The measured ratios in words: "3.2 times faster", or "about as fast" within 10 %
+        (a ratio of 1.0 once read "1.0 times less memory")."""
+        tr = self.app.tr
+
+        def phrase(ratio, what):
+            if ratio >= 1.1:
+                return tr(f"latent.{what}_less", x=ratio)
+            if ratio <= 1 / 1.1:
+                return tr(f"latent.{what}_more", x=1 / ratio)
+            return tr(f"latent.{what}_same")
+
+        return {"time": phrase(self.comparison["faster"], "time"), "memory": phrase(self.comparison["smaller"], "memory")}
+
     # drawing --------------------------------------------------------------------------------
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
@@ -121,7 +135,7 @@ class LatentLevel(LevelScene):
         for i, side in enumerate(SIDES):
             self.draw_side(surface, side, pygame.Rect(rect.x + i * 400, rect.y + 40, 380, 420))
         if self.comparison is not None:  # stays on screen after Check replaces the message
-            theme.text(surface, tr("latent.done", **self.comparison), (rect.x, rect.y + 466), role="small",
+            theme.text(surface, tr("latent.done", **self.comparison_phrases()), (rect.x, rect.y + 466), role="small",
                        colour="accent2", width=780)
 
     def draw_side(self, surface, side, box):
