@@ -363,3 +363,26 @@ def test_lab_runs_the_steps_its_label_shows(app):
     lab.toggle_run()
     app.run_until(lambda: not lab.running, timeout=60)
     assert len(lab.run.steps) == 5
+
+
+def test_menus_show_option_names_in_the_players_language_and_keep_their_ids(app):
+    """Level 3 and level 10 showed "linear", "cosine", "moons" in the Spanish game."""
+    from game.levels import load_campaign
+    from game.scenes.campaign import level_scene
+
+    app.switch_language("es")
+    levels = {lv.id: lv for lv in load_campaign()[0]}
+    scene = level_scene(app, levels["score-view"])
+    app.push(scene)
+    assert scene.data_menu.selected_option == ("lunas", "moons")
+    assert ("coseno", "cosine") in scene.schedule_menu.options_list
+    app.dispatch(pygame.event.Event(pygame_gui.UI_DROP_DOWN_MENU_CHANGED, ui_element=scene.schedule_menu,
+                                    text="coseno", selected_option_id="cosine"))
+    assert scene.values["schedule"] == "cosine"
+    app.pop()
+    scene = level_scene(app, levels["schedules"])
+    app.push(scene)
+    app.dispatch(pygame.event.Event(pygame_gui.UI_DROP_DOWN_MENU_CHANGED, ui_element=scene.menu,
+                                    text="coseno", selected_option_id="cosine"))
+    assert scene.kind == "cosine" and scene.menu.selected_option[0] in ("lineal", "coseno")
+    app.pop()

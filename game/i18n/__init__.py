@@ -54,6 +54,13 @@ class Catalogs:
         """A model word ("star") as this language shows it ("estrella")."""
         return self(f"words.{model_word}").split("|")[0]
 
+    def option(self, option_id: str) -> tuple[str, str]:
+        """A menu option: (what this language shows, the id the files and the code use)."""
+        return self(f"options.{option_id}"), option_id
+
+    def options(self, option_ids) -> list[tuple[str, str]]:
+        return [self.option(i) for i in option_ids]
+
     def phrase(self, prompt: str) -> str:
         """A model prompt ("red star") as this language says it ("estrella roja"): word order
         and the colour's gender come from the catalog's [grammar]."""

@@ -133,7 +133,7 @@ class SchedulesLevel(LevelScene):
     def build_controls(self):
         ui = self.app.ui
         self.add(UILabel((30, 520, 200, 30), self.app.tr("schedules.schedule"), ui))
-        self.menu = self.add(UIDropDownMenu(self.kinds, self.kind, (230, 520, 200, 36), ui))
+        self.menu = self.add(UIDropDownMenu(self.app.tr.options(self.kinds), self.app.tr.option(self.kind), (230, 520, 200, 36), ui))
         self.zero_button = self.add(UIButton((450, 520, 280, 36), self.zero_text(), ui))
         self.slider = self.add(UIHorizontalSlider((30, 564, 700, 36), self.t, (0, 999), ui))
 
@@ -144,7 +144,7 @@ class SchedulesLevel(LevelScene):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
             self.t = int(event.value)
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.menu:
-            self.kind = event.text
+            self.kind = event.selected_option_id
         elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.zero_button:
             self.zero_snr = not self.zero_snr
             self.zero_button.set_text(self.zero_text())

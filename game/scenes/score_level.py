@@ -38,8 +38,9 @@ class ScoreLevel(LevelScene):
 
     def build_controls(self):
         tr, ui = self.app.tr, self.app.ui
-        self.data_menu = self.add(UIDropDownMenu(list(KINDS), self.values["data"], (30, 560, 150, 36), ui))
-        self.schedule_menu = self.add(UIDropDownMenu(["linear", "cosine"], self.values["schedule"], (190, 560, 150, 36), ui))
+        self.data_menu = self.add(UIDropDownMenu(tr.options(KINDS), tr.option(self.values["data"]), (30, 560, 150, 36), ui))
+        self.schedule_menu = self.add(UIDropDownMenu(tr.options(("linear", "cosine")), tr.option(self.values["schedule"]),
+                                                     (190, 560, 150, 36), ui))
         self.hidden_label = self.add(UILabel((350, 536, 240, 26), tr("score.hidden", n=self.values["hidden"]), ui))
         self.hidden = self.add(UIHorizontalSlider((350, 562, 240, 32), self.values["hidden"], (4, 128), ui))
         self.steps_label = self.add(UILabel((600, 536, 190, 26), tr("lab.steps", steps=self.values["steps"]), ui))
@@ -50,10 +51,10 @@ class ScoreLevel(LevelScene):
     def handle_activity_event(self, event):
         v = self.values
         if event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.data_menu:
-            v["data"] = event.text
+            v["data"] = event.selected_option_id
             self.reset_data()
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.schedule_menu:
-            v["schedule"], self.model, self.run, self.final = event.text, None, None, None
+            v["schedule"], self.model, self.run, self.final = event.selected_option_id, None, None, None
         elif event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.hidden:
             v["hidden"], self.model, self.run, self.final = int(event.value), None, None, None
             self.hidden_label.set_text(self.app.tr("score.hidden", n=v["hidden"]))
