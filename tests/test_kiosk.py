@@ -73,12 +73,16 @@ def test_soak_memory_stays_flat(kiosk, monkeypatch):
     visit(kiosk)
     tracemalloc.start()
     visit(kiosk)
-    baseline = tracemalloc.get_traced_memory()[0]
-    for _ in range(6):
+    # a leak grows with every visit; a one-off cache filled on a later visit (as in the full
+    # suite's order, 3.5 MB once) does not: compare two runs of three visits
+    for _ in range(3):
         visit(kiosk)
-    grown = tracemalloc.get_traced_memory()[0] - baseline
+    middle = tracemalloc.get_traced_memory()[0]
+    for _ in range(3):
+        visit(kiosk)
+    grown = tracemalloc.get_traced_memory()[0] - middle
     tracemalloc.stop()
-    assert grown < 2_000_000, f"memory grew {grown / 1e6:.1f} MB over 6 visits"
+    assert grown < 1_000_000, f"memory grew {grown / 1e6:.1f} MB over the last 3 of 8 visits"
 
 
 def test_a_fault_that_persists_shows_the_back_soon_screen_and_is_logged(kiosk, caplog, monkeypatch):
