@@ -201,7 +201,7 @@ class UNetLevel(LevelScene):
         at the values that make it longest."""
         tr, theme = self.app.tr, self.app.theme
         captions = (tr("forward.caption", t=999), tr("unet.with_skips", ssim=0.99), tr("unet.without_skips"))
-        return 80 + 10 + self.IMAGE + 10 + max(theme.text_height(c, "small", width=self.IMAGE) for c in captions)
+        return self.TOP + 10 + self.IMAGE + 10 + max(theme.text_height(c, "small", width=self.IMAGE) for c in captions)
 
     def build_controls(self):
         # the t slider under the images it changes; the U below it

@@ -84,11 +84,13 @@ class LevelScene(Scene):
         self.message = error or self.message
         return model
 
+    TOP = 80  # where the activity and the side panel begin, under the title row
+
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         w, h = surface.get_size()
         theme.text(surface, self.text(self.level.title), (170, 24), role="subtitle", bold=True)
-        side = pygame.Rect(w - 400, 80, 370, h - 170)
+        side = pygame.Rect(w - 400, self.TOP, 370, h - 170)
         pygame.draw.rect(surface, theme.colour("panel"), side, border_radius=8)
         y = theme.text(surface, tr("level.goal"), (side.x + 16, side.y + 14), role="heading", bold=True, colour="accent").bottom
         y = theme.text(surface, self.text(self.level.goal), (side.x + 16, y + 6), width=side.width - 32).bottom
@@ -102,7 +104,7 @@ class LevelScene(Scene):
                        colour="good" if self.result and self.result[1] else "accent")
         if self.result:
             self.draw_stars(surface, (side.x + 16, side.bottom - 52), self.result[1])
-        self.draw_activity(surface, pygame.Rect(30, 80, w - 460, h - 170))
+        self.draw_activity(surface, pygame.Rect(30, self.TOP, w - 460, h - 170))
 
     def draw_stars(self, surface, pos, stars):
         for i in range(3):

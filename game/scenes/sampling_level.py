@@ -41,7 +41,7 @@ class SamplingLevel(LevelScene):
             if key not in self.ranges:
                 continue
             r = self.ranges[key]
-            x = 30 + 260 * len(self.sliders)
+            x = self.slot_x(len(self.sliders))
             self.slider_labels[key] = self.add(UILabel((x, 548, 240, 24), self.slider_text(key), ui))
             self.sliders[key] = self.add(UIHorizontalSlider((x, 572, 240, 32), self.values[key], (r["min"], r["max"]), ui,
                                                             click_increment=0.5 if key == "guidance" else 1))
@@ -53,10 +53,15 @@ class SamplingLevel(LevelScene):
         self.prompt_entry = None
         if self.level.controls.get("editable_prompt"):
             # a label, not a placeholder: this pygame_gui draws placeholders like typed text
-            x = 30 + 260 * len(self.sliders)  # in the sliders' row, after them
+            x = self.slot_x(len(self.sliders))  # in the sliders' row, after them
             self.add(UILabel((x, 548, 310, 24), tr("sampling.prompt_label"), ui))
             self.prompt_entry = self.add(UITextEntryLine((x, 570, 310, 40), ui))
             self.prompt_entry.set_text(self.shown_prompt() if self.prompt else "")
+
+    @staticmethod
+    def slot_x(index: int) -> int:
+        """Where the index-th control of the sliders' row begins."""
+        return 30 + 260 * index
 
     def slider_text(self, key):
         tr, v = self.app.tr, self.values[key]
