@@ -110,7 +110,7 @@ class Flag:
 
 @dataclass(frozen=True)
 class Prompt:
-    """A prompt in the model's words ("" lets the player write it, with editable_prompt)."""
+    """A prompt in the model's words ("": none, or the player writes it with editable_prompt)."""
 
     default: str | None = None  # None: the level's target prompt
 
@@ -156,12 +156,18 @@ KINDS = {
     "latent": Kind(("judge_confidence",), {
         "steps": Range(1, TRAIN_TIMESTEPS, {"min": 10, "max": 50, "start": 30}, whole=True),
         "guidance": Number(0.0, 30.0, 7.5)}),
-    "sampling": Kind(("judge_confidence", "ssim", "budget_steps", "guided"), {
+    "sampling": Kind(("judge_confidence", "ssim", "restored", "budget_steps", "guided"), {
         "samplers": Choices(SAMPLERS, ("ddim",)),
         # a slider left out is not offered: the run takes FIXED's value (and starts from noise)
         "steps": Range(1, TRAIN_TIMESTEPS, None, whole=True), "guidance": Range(0.0, 30.0, None),
         "start_t": Range(1, TRAIN_TIMESTEPS - 1, None, whole=True),
+        # with start_t: the damaged image the player restores, the target's seed drawn with these
+        # words (same place, size and angle; "red square" for a green square painted red)
+        "start_from": Prompt(""),
         "clipped_limit": Number(0.0, 1.0, 1.0),
+        # budget_steps: the run counts when it lands where many small steps land from the same x_T
+        # and guidance (the deterministic DDIM with reference_steps), to SSIM ≥ reference_ssim
+        "reference_steps": Number(50, TRAIN_TIMESTEPS, 200, whole=True), "reference_ssim": Number(0.0, 1.0, 0.8),
         "prompt": Prompt(), "editable_prompt": Flag(), "show_attention": Flag(), "skips": Flag()}),
 }
 FIXED = {"steps": 50, "guidance": 7.5}  # a sampling level's values when it offers no slider for them
@@ -193,4 +199,8 @@ def check_controls(kind: str, controls, target_prompt: str) -> dict:
             out["prompt"] = target_prompt
         elif not out["prompt"].strip() and not out["editable_prompt"]:
             raise ControlError("field 'controls.prompt' may be empty only with editable_prompt = true")
+        if bool(out["start_t"]) != bool(out["start_from"].strip()):
+            # restoring the target itself, noised, is won by the smallest t: nothing to restore
+            raise ControlError("fields 'controls.start_t' and 'controls.start_from' go together: start_t offers "
+                               "the start t, start_from names the damaged image it noises (e.g. \"red square\")")
     return out

@@ -114,11 +114,11 @@ def test_a_bad_file_does_not_stop_the_campaign(tmp_path, capsys):
 # A scripted player's settings for each level played by sampling with the shipped model.
 SOLUTIONS = {
     "reverse-ddpm": dict(steps=100, guidance=5.0),
-    "fast-samplers": dict(sampler="dpmsolver++", steps=10),
-    "restore": dict(start_t=300, steps=50),
+    "fast-samplers": dict(sampler="dpmsolver++", steps=20),
+    "restore": dict(start_t=450, steps=50),
     "guidance": dict(guidance=5.0),
     "prompts": dict(),
-    "final": dict(sampler="ddim", steps=50, guidance=3.0, start_t=300),
+    "final": dict(sampler="ddim", steps=50, guidance=3.0, start_t=450),
 }
 TYPED = {"prompts": "triángulo morado"}
 
@@ -327,7 +327,10 @@ def test_a_start_t_below_every_timestep_starts_at_the_lowest_not_from_noise(app)
     scene.start()
     app.run_until(lambda: scene.final_score is not None, timeout=60)
     assert scene.run.total == 1 and scene.run.steps[0].t < 150
-    assert scene.final_score > 0.9  # the target, barely noised, comes back
+    from sim_core.metrics import ssim
+
+    # the damaged image, barely noised, comes back (from t = 999 it would be another ring: SSIM ≈ 0.35)
+    assert ssim(scene.run.final[0], scene.damaged[0]) > 0.75
     app.pop()
 
 

@@ -29,7 +29,10 @@ class SamplingLevel(LevelScene):
         self.values.update({k: r["start"] for k, r in self.ranges.items()})
         self.prompt = c["prompt"]  # "" with editable_prompt: the player writes it
         self.target = render_seed(level.target["seed"], level.target["prompt"]).image[None]
+        # restoration: the damaged image the start t noises (the target's geometry, other words)
+        self.damaged = render_seed(level.target["seed"], c["start_from"]).image[None] if c["start_from"] else None
         self.run = None
+        self.reference_run, self.references = None, {}  # budget_steps: the reference image per guidance
         self.final_score = None
         self.attention = None  # (t, {word: 16×16 map}) once a run with show_attention ends
 
@@ -91,7 +94,7 @@ class SamplingLevel(LevelScene):
 
     # running --------------------------------------------------------------------------------
     def start(self):
-        if self.run is not None and self.run.running:
+        if any(r is not None and r.running for r in (self.run, self.reference_run)):
             return
         model = self.loaded_model()
         if model is None:
@@ -109,16 +112,27 @@ class SamplingLevel(LevelScene):
         rng = np.random.default_rng(self.level.target["seed"])
         noise = rng.standard_normal(self.target.shape, dtype=np.float32)
         start_index = 0
-        if "start_t" in v:  # restore: start from the target noised to start_t
+        if self.damaged is not None:  # restore: start from the damaged image noised to start_t
             # the sampler's timestep nearest start_t (argmax of "≤ start_t" fell back to the first,
             # t = 999, when every timestep lay above it)
             start_index = int(np.argmin(np.abs(sampler.timesteps - v["start_t"])))
-            x_start = q_sample(self.target, int(sampler.timesteps[start_index]), noise, model.schedule)
+            x_start = q_sample(self.damaged, int(sampler.timesteps[start_index]), noise, model.schedule)
         else:
             x_start = noise
         cond = model.encode_prompt(self.prompt)
-        self.run = SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
+
+        def run():
+            return SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
+
         self.final_score, self.result, self.message = None, None, ("sampling.running", {})
+        if self.level.objective["metric"] == "budget_steps" and v["guidance"] not in self.references:
+            # the reference first, from the same x_T (one worker at a time leaves the window a core)
+            steps = self.level.controls["reference_steps"]
+            self.run, self.queued = None, run
+            self.reference_run = SamplingRun(model, sampler_for(model, "ddim", steps), noise, cond, v["guidance"], None)
+            self.message = ("sampling.reference_running", {"steps": steps})
+        else:
+            self.run = run()
 
     def demo(self):
         if self.prompt_entry is not None and not self.prompt_entry.get_text().strip():
@@ -127,9 +141,20 @@ class SamplingLevel(LevelScene):
         return None if self.run is None else (lambda: self.final_score is not None)
 
     def workers(self):
-        return [self.run]
+        return [self.run, self.reference_run]
 
     def update(self, dt):
+        if self.reference_run is not None:
+            self.reference_run.poll()
+            if self.reference_run.running:
+                return
+            if self.reference_run.error is not None:
+                self.message, self.final_score = ("lab.failed", {"reason": str(self.reference_run.error)}), float("nan")
+            else:
+                self.references[self.reference_run.guidance] = self.reference_run.final
+                self.run = self.queued()
+                self.message = ("sampling.running", {})
+            self.reference_run = self.queued = None
         if self.run is None or self.final_score is not None:
             return
         self.run.poll()
@@ -138,7 +163,7 @@ class SamplingLevel(LevelScene):
         if self.run.error is not None:
             self.message, self.final_score = ("lab.failed", {"reason": str(self.run.error)}), float("nan")
             return
-        judge, error = (None, None) if self.level.objective["metric"] == "ssim" else self.app.try_judge()
+        judge, error = (None, None) if self.level.objective["metric"] in ("ssim", "budget_steps") else self.app.try_judge()
         if error is not None:
             self.message, self.final_score = error, float("nan")
             return
@@ -151,14 +176,23 @@ class SamplingLevel(LevelScene):
         metric = self.level.objective["metric"]
         if metric == "ssim":
             return float(ssim(image[0], self.target[0]))
+        if metric == "budget_steps":
+            self.likeness = float(ssim(image[0], self.reference[0]))
+            return float(self.run.total) if self.likeness >= self.level.controls["reference_ssim"] else float("inf")
         verdict = judge(image)[0]
         agrees = verdict.agrees_with(self.level.target["prompt"])
         self.verdict = verdict
         if metric == "judge_confidence":
             return verdict.confidence if agrees else 0.0
-        if metric == "budget_steps":
-            return float(self.run.total) if agrees else float("inf")
+        if metric == "restored":  # repaired (the judge sees the target's words) and faithful (SSIM)
+            self.likeness = float(ssim(image[0], self.target[0]))
+            return self.likeness if agrees else 0.0
         return verdict.confidence if agrees and clipped_fraction(image) <= self.clipped_limit else 0.0
+
+    @property
+    def reference(self) -> np.ndarray | None:
+        """budget_steps: where reference_steps DDIM steps land from this x_T at this run's guidance."""
+        return self.references.get(self.run.guidance if self.run is not None else self.values["guidance"])
 
     @property
     def clipped_limit(self) -> float:
@@ -180,10 +214,15 @@ class SamplingLevel(LevelScene):
     def score_text(self) -> str:
         metric = self.level.objective["metric"]
         key = f"sampling.metric_{metric}"
-        if metric == "guided":  # both conditions, whichever failed
-            seen = self.app.tr.phrase(f"{self.verdict.color} {self.verdict.shape}")
+        if metric in ("guided", "restored"):  # both conditions, whichever failed
+            # a verdict that names no colour or no shape once printed ⟨words.None⟩
+            seen = self.app.tr.phrase(self.verdict.prompt) if self.verdict.prompt else self.app.tr("sampling.nothing_clear")
+            if metric == "restored":
+                return self.app.tr(key, seen=seen, value=self.likeness)
             return self.app.tr(key, seen=seen, value=self.verdict.confidence,
                                clipped=clipped_fraction(self.run.final), limit=self.clipped_limit)
+        if metric == "budget_steps":  # the likeness, met or not
+            return self.app.tr(key, value=self.likeness, limit=self.level.controls["reference_ssim"], steps=self.run.total)
         return self.app.tr(key, value=self.final_score) if np.isfinite(self.final_score) \
             else self.app.tr("sampling.judge_disagrees")
 
@@ -206,11 +245,18 @@ class SamplingLevel(LevelScene):
         theme, tr = self.app.theme, self.app.tr
         last = self.run.steps[-1] if self.run is not None and self.run.steps else None
         size = 220
-        draw_image(surface, theme, None if last is None else last.prev_sample[0], pygame.Rect(rect.x, rect.y + 10, size, size), tr("lab.x_t"))
+        if last is None and self.damaged is not None:  # before a run: what the player starts from
+            draw_image(surface, theme, self.damaged[0], pygame.Rect(rect.x, rect.y + 10, size, size), tr("sampling.damaged"))
+        else:
+            draw_image(surface, theme, None if last is None else last.prev_sample[0], pygame.Rect(rect.x, rect.y + 10, size, size), tr("lab.x_t"))
         draw_image(surface, theme, None if last is None else last.pred_original_sample[0],
                    pygame.Rect(rect.x + 250, rect.y + 10, size, size), tr("sampling.x0"))
-        if self.level.objective["metric"] == "ssim":
+        if self.level.objective["metric"] in ("ssim", "restored"):
             draw_image(surface, theme, self.target[0], pygame.Rect(rect.x + 500, rect.y + 10, size, size), tr("sampling.target"))
+        elif self.level.objective["metric"] == "budget_steps":
+            reference = self.reference
+            draw_image(surface, theme, None if reference is None else reference[0], pygame.Rect(rect.x + 500, rect.y + 10, size, size),
+                       tr("sampling.reference", steps=self.level.controls["reference_steps"]))
         elif self.attention is not None:
             t, maps = self.attention
             for i, (word, amap) in enumerate(maps.items()):

@@ -1,0 +1,127 @@
+"""A goal needs the concept (DESIGN.md, teaching principles): no campaign level gives 3 stars
+with its default settings, or with any one control pushed to an end while the rest stay
+at their defaults. Each level is played here as a player would: set the controls, run,
+press Check. The levels whose lesson is a trade-off also show it: an end misses the stars
+that a setting in between wins."""
+
+import numpy as np
+import pygame
+import pygame_gui
+import pytest
+
+from game.levels import load_campaign
+
+LEVELS = {lv.id: lv for lv in load_campaign()[0]}
+
+
+@pytest.fixture(scope="module")
+def app():
+    from game.app import App
+
+    app = App(lang="es")
+    yield app
+    while app.stack:
+        app.pop()
+    pygame.quit()
+
+
+def press(app, button):
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
+
+
+def ends(level) -> list[tuple[str, dict]]:
+    """(label, changes to the defaults): the defaults, then each control at each of its ends
+    (each option of a menu)."""
+    c, kind = level.controls, level.kind
+    plays = [("defaults", {})]
+    if kind == "sampling":
+        for key in ("steps", "guidance", "start_t"):
+            if c[key]:
+                plays += [(f"{key}={c[key][end]}", {key: c[key][end]}) for end in ("min", "max")]
+        plays += [(f"sampler={s}", {"sampler": s}) for s in c["samplers"][1:]]
+        if c["skips"]:
+            plays.append(("skips=off", {"skips": False}))
+    elif kind in ("forward", "unet"):
+        plays += [("t=0", {"t": 0}), ("t=999", {"t": 999})]
+    elif kind == "schedules":
+        plays += [(f"t={t}", {"t": t}) for t in (0, 999)]
+        plays += [(f"schedule={k}", {"kind": k}) for k in c["schedules"] if k != c["schedules"][0]]
+        plays.append(("zero_snr", {"zero_snr": True}))
+    elif kind == "latent":
+        plays += [(f"steps={c['steps'][end]}", {"steps": c["steps"][end]}) for end in ("min", "max")]
+    elif kind == "toy2d":
+        plays += [("hidden=4", {"hidden": 4}), ("hidden=128", {"hidden": 128}),
+                  ("steps=2", {"steps": 2}), ("steps=200", {"steps": 200}), ("schedule=cosine", {"schedule": "cosine"})]
+    return plays
+
+
+def stars_for(app, level, changes: dict) -> tuple[int, object]:
+    """Play `level` with `changes` to its defaults; (stars, score) after Check."""
+    from game.scenes.campaign import level_scene
+
+    scene = level_scene(app, level)
+    app.push(scene)
+    try:
+        if level.kind == "sampling":
+            scene.values.update(changes)
+            press(app, scene.go)
+            if scene.run is None and scene.reference_run is None:
+                return 0, None  # refused (the prompt level's empty box)
+            assert app.run_until(lambda: scene.final_score is not None, timeout=600)
+        elif level.kind in ("forward", "schedules", "unet"):
+            for key, value in changes.items():
+                setattr(scene, key, value)
+            if level.kind == "unet":
+                assert app.run_until(lambda: scene.view is not None and scene.view[0] == scene.t, timeout=60)
+        elif level.kind == "latent":
+            scene.steps = changes.get("steps", scene.steps)
+            press(app, scene.go)
+            assert app.run_until(lambda: scene.final_score is not None, timeout=600)
+        elif level.kind == "toy2d":
+            scene.values.update(changes)
+            press(app, scene.train_button)
+            assert app.run_until(lambda: scene.training is None, timeout=600)
+            press(app, scene.sample_button)
+            assert app.run_until(lambda: scene.final is not None, timeout=120)
+        press(app, scene.check)
+        return (0, None) if scene.result is None else (scene.result[1], scene.result[0])
+    finally:
+        app.pop()
+
+
+PLAYS = [(level_id, label, changes) for level_id, level in LEVELS.items() for label, changes in ends(level)]
+
+
+@pytest.mark.parametrize("level_id, label, changes", PLAYS, ids=[f"{i}-{label}" for i, label, _ in PLAYS])
+def test_no_level_is_won_by_its_defaults_or_one_control_at_an_end(app, level_id, label, changes):
+    stars, score = stars_for(app, LEVELS[level_id], changes)
+    assert stars < 3, (level_id, label, score)
+
+
+# the setting in between that wins each trade-off level, as its hint leads a player to it
+MIDDLE = {
+    "restore": {"start_t": 450},
+    "final": {"start_t": 450, "steps": 50, "guidance": 3.0},
+    "fast-samplers": {"sampler": "ddim", "steps": 15},
+}
+
+
+@pytest.mark.parametrize("level_id", MIDDLE)
+def test_the_trade_off_is_won_in_the_middle(app, level_id):
+    stars, score = stars_for(app, LEVELS[level_id], MIDDLE[level_id])
+    assert stars == 3, (level_id, score)
+
+
+@pytest.mark.parametrize("level_id", ["restore", "final"])
+def test_restoring_needs_noise_enough_to_repaint_and_little_enough_to_keep_the_place(app, level_id):
+    """The start t noises the damaged image, not the target: the damaged image itself earns
+    no star (the judge sees its wrong colour), nor does the smallest start t."""
+    from game.scenes.campaign import level_scene
+
+    level = LEVELS[level_id]
+    scene = level_scene(app, level)
+    judge, _ = app.try_judge()
+    assert scene.measure(scene.damaged, judge) < level.objective["stars"][0]
+    assert not scene.verdict.agrees_with(level.target["prompt"])
+    low, score = stars_for(app, level, {**MIDDLE[level_id], "start_t": 50})
+    assert low < 3, score
