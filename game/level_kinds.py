@@ -153,14 +153,19 @@ KINDS = {
         "data": Choice(TOY_DATA, "moons"), "hidden": Number(4, 128, 32, whole=True),
         "train_steps": Number(50, 20000, 1500, whole=True), "steps": Number(2, 200, 50, whole=True)},
         draws_target=False),
-    "latent": Kind(("judge_confidence",), {
+    "latent": Kind(("judge_confidence", "speedup_guess"), {
         "steps": Range(1, TRAIN_TIMESTEPS, {"min": 10, "max": 50, "start": 30}, whole=True),
-        "guidance": Number(0.0, 30.0, 7.5)}),
-    "sampling": Kind(("judge_confidence", "ssim", "restored", "budget_steps", "guided"), {
+        "guidance": Number(0.0, 30.0, 7.5),
+        # speedup_guess: the player's guess, before the run, of how many times faster the latent side is
+        "predict_faster": Range(1.0, 100.0, None)}),
+    "sampling": Kind(("judge_confidence", "ssim", "restored", "budget_steps", "guided", "settle_t"), {
         "samplers": Choices(SAMPLERS, ("ddim",)),
         # a slider left out is not offered: the run takes FIXED's value (and starts from noise)
         "steps": Range(1, TRAIN_TIMESTEPS, None, whole=True), "guidance": Range(0.0, 30.0, None),
         "start_t": Range(1, TRAIN_TIMESTEPS - 1, None, whole=True),
+        # settle_t: the player's guess, before the run, of the t from which x̂₀ already looks like
+        # the final image (SSIM ≥ settle_ssim at every later step)
+        "predict_t": Range(0, TRAIN_TIMESTEPS - 1, None, whole=True), "settle_ssim": Number(0.5, 0.99, 0.8),
         # with start_t: the damaged image the player restores, the target's seed drawn with these
         # words (same place, size and angle; "red square" for a green square painted red)
         "start_from": Prompt(""),
@@ -170,6 +175,8 @@ KINDS = {
         "reference_steps": Number(50, TRAIN_TIMESTEPS, 200, whole=True), "reference_ssim": Number(0.0, 1.0, 0.8),
         "prompt": Prompt(), "editable_prompt": Flag(), "show_attention": Flag(), "skips": Flag()}),
 }
+# a metric that measures against a control the player sets needs that control offered
+METRIC_NEEDS = {"settle_t": "predict_t", "speedup_guess": "predict_faster"}
 FIXED = {"steps": 50, "guidance": 7.5}  # a sampling level's values when it offers no slider for them
 METRICS = {name: kind.metrics for name, kind in KINDS.items()}
 

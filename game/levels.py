@@ -18,7 +18,7 @@ from pathlib import Path
 
 from game.i18n import LANGUAGES
 from game.level_kinds import KINDS as KIND_TABLE
-from game.level_kinds import MAX_SEED, METRICS, ControlError, check_controls, check_prompt, is_number
+from game.level_kinds import MAX_SEED, METRIC_NEEDS, METRICS, ControlError, check_controls, check_prompt, is_number
 from sim_core.resources import levels
 
 LEVELS_DIR = levels()
@@ -134,6 +134,9 @@ def parse_level(path: Path, data: dict) -> Level:
         controls = check_controls(kind, data.get("controls", {}), prompt)
     except ControlError as e:
         raise LevelError(f"{path.name}: {e}") from None
+    needed = METRIC_NEEDS.get(metric)
+    if needed and not controls[needed]:
+        raise LevelError(f"{path.name}: field 'controls.{needed}' is needed by the metric {metric!r}")
     numbers = {key: _need(data, key, int, path, "a whole number from 1 to 999") for key in ("chapter", "order")}
     for key, value in numbers.items():
         if not 1 <= value <= 999:

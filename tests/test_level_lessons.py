@@ -4,12 +4,12 @@ at their defaults. Each level is played here as a player would: set the controls
 press Check. The levels whose lesson is a trade-off also show it: an end misses the stars
 that a setting in between wins."""
 
-import numpy as np
 import pygame
 import pygame_gui
 import pytest
 
 from game.levels import load_campaign
+from game.scenes.sampling_level import SLIDERS
 
 LEVELS = {lv.id: lv for lv in load_campaign()[0]}
 
@@ -35,7 +35,7 @@ def ends(level) -> list[tuple[str, dict]]:
     c, kind = level.controls, level.kind
     plays = [("defaults", {})]
     if kind == "sampling":
-        for key in ("steps", "guidance", "start_t"):
+        for key in SLIDERS:
             if c[key]:
                 plays += [(f"{key}={c[key][end]}", {key: c[key][end]}) for end in ("min", "max")]
         plays += [(f"sampler={s}", {"sampler": s}) for s in c["samplers"][1:]]
@@ -48,7 +48,8 @@ def ends(level) -> list[tuple[str, dict]]:
         plays += [(f"schedule={k}", {"kind": k}) for k in c["schedules"] if k != c["schedules"][0]]
         plays.append(("zero_snr", {"zero_snr": True}))
     elif kind == "latent":
-        plays += [(f"steps={c['steps'][end]}", {"steps": c["steps"][end]}) for end in ("min", "max")]
+        plays += [(f"{key}={c[key][end]}", {key: c[key][end]}) for key in ("steps", "predict_faster") if c[key]
+                  for end in ("min", "max")]
     elif kind == "toy2d":
         plays += [("hidden=4", {"hidden": 4}), ("hidden=128", {"hidden": 128}),
                   ("steps=2", {"steps": 2}), ("steps=200", {"steps": 200}), ("schedule=cosine", {"schedule": "cosine"})]
@@ -75,6 +76,7 @@ def stars_for(app, level, changes: dict) -> tuple[int, object]:
                 assert app.run_until(lambda: scene.view is not None and scene.view[0] == scene.t, timeout=60)
         elif level.kind == "latent":
             scene.steps = changes.get("steps", scene.steps)
+            scene.guess = changes.get("predict_faster", scene.guess)
             press(app, scene.go)
             assert app.run_until(lambda: scene.final_score is not None, timeout=600)
         elif level.kind == "toy2d":
@@ -98,11 +100,12 @@ def test_no_level_is_won_by_its_defaults_or_one_control_at_an_end(app, level_id,
     assert stars < 3, (level_id, label, score)
 
 
-# the setting in between that wins each trade-off level, as its hint leads a player to it
+# the setting in between that wins each trade-off (or prediction) level
 MIDDLE = {
     "restore": {"start_t": 450},
     "final": {"start_t": 450, "steps": 50, "guidance": 3.0},
     "fast-samplers": {"sampler": "ddim", "steps": 15},
+    "reverse-ddpm": {"predict_t": 350},  # x̂₀ settles at t = 349 here
 }
 
 

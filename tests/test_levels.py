@@ -113,7 +113,7 @@ def test_a_bad_file_does_not_stop_the_campaign(tmp_path, capsys):
 
 # A scripted player's settings for each level played by sampling with the shipped model.
 SOLUTIONS = {
-    "reverse-ddpm": dict(steps=100, guidance=5.0),
+    "reverse-ddpm": dict(steps=100, guidance=5.0, predict_t=400),
     "fast-samplers": dict(sampler="dpmsolver++", steps=20),
     "restore": dict(start_t=450, steps=50),
     "guidance": dict(guidance=5.0),
@@ -222,14 +222,18 @@ def test_leaving_a_level_stops_its_sampling_worker(app):
 
 def test_latent_level_measures_both_spaces_and_is_won_by_the_latent_drawing(app):
     scene, won = play(app, "latent-diffusion")
+    scene.guess = 3.0  # the guess counts as it stood when the run began
     press(app, scene.go)
+    scene.guess = 20.0
     assert app.run_until(lambda: scene.final_score is not None, timeout=300)
     pixel, latent = scene.runs["pixel"], scene.runs["latent"]
     assert pixel.complete and latent.complete and pixel.elapsed > 0 and latent.elapsed > 0
     assert 0 < latent.peak_bytes < pixel.peak_bytes  # measured, not assumed
-    assert scene.message[0] == "latent.done"
+    assert scene.message == ("latent.guessed", {"guess": 3.0, "x": scene.comparison["faster"]})
+    faster = pixel.elapsed / latent.elapsed
+    assert scene.final_score == pytest.approx(abs(np.log2(3.0 / faster)))  # the judge saw the green heart
     press(app, scene.check)
-    assert scene.result[1] >= 1 and won["latent-diffusion"] == scene.result[1], scene.final_score
+    assert scene.result[1] == scene.level.stars(scene.final_score)
     app.pop()
 
 

@@ -1,5 +1,8 @@
 """Latent diffusion: the same prompt drawn in pixel space and in the autoencoder's latent
-space, one after the other, with the time and the memory of each measured live."""
+space, one after the other, with the time and the memory of each measured live. Metric
+judge_confidence: the judge's confidence in the latent drawing; speedup_guess: how far the
+player's guess, made before the run, lies from the measured speed-up, |log₂(guess / measured)|
+(1 = off by a factor of 2), counted when the judge recognises the latent drawing."""
 
 import numpy as np
 import pygame
@@ -16,8 +19,6 @@ SIDES = ("pixel", "latent")
 
 
 class LatentLevel(LevelScene):
-    """Metric judge_confidence: the judge's confidence in the latent side's decoded image
-    (0 when it sees another prompt), once both sides have run."""
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -26,6 +27,10 @@ class LatentLevel(LevelScene):
         self.steps = int(steps.get("start", 30))
         self.steps_range = (int(steps.get("min", 10)), int(steps.get("max", 50)))
         self.guidance = float(level.controls.get("guidance", 7.5))
+        guess = level.controls.get("predict_faster")
+        self.guess_range = (guess["min"], guess["max"]) if guess else None
+        self.guess = guess["start"] if guess else None
+        self.prediction = None  # the guess as it stood when the run began
         self.runs = dict.fromkeys(SIDES)
         self.pending = []  # the sides still to run, in order: never both at once, so each time is its own
         self.decoded = None  # (step index, x̂₀ decoded from the latent side's latest step)
@@ -35,14 +40,22 @@ class LatentLevel(LevelScene):
     # controls -------------------------------------------------------------------------------
     def build_controls(self):
         tr, ui = self.app.tr, self.app.ui
-        self.steps_label = self.add(UILabel((30, 572, 260, 24), tr("lab.steps", steps=self.steps), ui))
-        self.slider = self.add(UIHorizontalSlider((30, 600, 260, 36), self.steps, self.steps_range, ui))
-        self.go = self.add(UIButton((310, 596, 300, 44), tr("latent.generate"), ui, object_id="#primary"))
+        self.steps_label = self.add(UILabel((30, 572, 190, 24), tr("lab.steps", steps=self.steps), ui))
+        self.slider = self.add(UIHorizontalSlider((30, 600, 190, 36), self.steps, self.steps_range, ui))
+        self.go = self.add(UIButton((235, 596, 305, 44), tr("latent.generate"), ui, object_id="#primary"))
+        self.guess_slider = None
+        if self.guess_range:
+            self.guess_label = self.add(UILabel((555, 572, 295, 24), tr("latent.predict", x=self.guess), ui))
+            self.guess_slider = self.add(UIHorizontalSlider((555, 600, 295, 36), self.guess, self.guess_range, ui,
+                                                            click_increment=0.5))
 
     def handle_activity_event(self, event):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
             self.steps = int(event.value)
             self.steps_label.set_text(self.app.tr("lab.steps", steps=self.steps))
+        elif event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.guess_slider:
+            self.guess = round(float(event.value) * 2) / 2
+            self.guess_label.set_text(self.app.tr("latent.predict", x=self.guess))
         elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.go:
             self.start()
         else:
@@ -60,6 +73,7 @@ class LatentLevel(LevelScene):
                 return
         self.runs, self.pending, self.decoded = dict.fromkeys(SIDES), list(SIDES), None
         self.final_score = self.comparison = None
+        self.prediction = self.guess
         self.result, self.message = None, ("sampling.running", {})
         self.start_next()
 
@@ -98,11 +112,17 @@ class LatentLevel(LevelScene):
                 self.message, self.final_score = error, float("nan")
                 return
             verdict = judge(image)[0]
-            self.final_score = verdict.confidence if verdict.agrees_with(self.prompt) else 0.0
+            agrees = verdict.agrees_with(self.prompt)
             pixel = self.runs["pixel"]
             self.comparison = {"faster": pixel.elapsed / max(latent.elapsed, 1e-9),
                                "smaller": pixel.peak_bytes / max(latent.peak_bytes, 1)}
-            self.message = ("latent.done", self.comparison_phrases())
+            if self.level.objective["metric"] == "speedup_guess":
+                miss = abs(float(np.log2(self.prediction / self.comparison["faster"])))
+                self.final_score = miss if agrees else float("inf")
+            else:
+                self.final_score = verdict.confidence if agrees else 0.0
+            self.message = ("latent.guessed", {"guess": self.prediction, "x": self.comparison["faster"]}) \
+                if self.prediction is not None else ("latent.done", self.comparison_phrases())
 
     def score(self):
         if self.final_score is None:

@@ -1,6 +1,8 @@
 """A campaign level: the frame every level shares (title, goal, explanation, hints, the
 Check button and stars) around an activity that the level file's `kind` names."""
 
+import math
+
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton
@@ -58,10 +60,20 @@ class LevelScene(Scene):
     def handle_activity_event(self, event) -> bool:
         return False
 
+    @property
+    def digits(self) -> int:
+        """Decimals the panel prints scores with: none when every threshold is whole."""
+        return 0 if all(float(t).is_integer() for t in self.level.objective["stars"]) else 2
+
+    def shown(self, value: float) -> str:
+        return "—" if not math.isfinite(value) else f"{value:.{self.digits}f}"
+
     def check_score(self):
         score = self.score()
         if score is None:
             return
+        if math.isfinite(score):  # judged as the panel prints it (0.596 shows 0.60 and passes 0.6)
+            score = round(score, self.digits)
         stars = self.level.stars(score)
         self.result = (score, stars)
         self.message = ("level.stars", {"stars": stars}) if stars else ("level.no_stars", {})
@@ -102,17 +114,29 @@ class LevelScene(Scene):
             key, values = self.message
             theme.text(surface, tr(key, **values), (30, h - 66), role="heading", width=w - 490,
                        colour="good" if self.result and self.result[1] else "accent")
-        if self.result:
-            self.draw_stars(surface, (side.x + 16, side.bottom - 52), self.result[1])
+        self.draw_stars(surface, pygame.Rect(side.x + 16, side.bottom - self.STARS_HEIGHT, side.width - 32, self.STARS_HEIGHT - 8),
+                        self.result[1] if self.result else 0)
         self.draw_activity(surface, pygame.Rect(30, self.TOP, w - 460, h - 170))
 
-    def draw_stars(self, surface, pos, stars):
-        for i in range(3):
-            colour = self.app.theme.colour("accent" if i < stars else "muted")
-            cx, cy = pos[0] + 18 + i * 40, pos[1] + 18
+    STARS_HEIGHT = 66  # the panel's bottom: three stars, what each needs under it, this try's value
+
+    def draw_stars(self, surface, box, stars):
+        """Three stars (the first `stars` lit), each with the value it needs under it, and this
+        try's value beside them once checked: the thresholds show before the first try too."""
+        theme, tr = self.app.theme, self.app.tr
+        sign = "≤" if self.level.objective["better"] == "lower" else "≥"
+        for i, threshold in enumerate(self.level.objective["stars"]):
+            colour = theme.colour("accent" if i < stars else "muted")
+            cx, cy = box.x + 30 + i * 72, box.y + 18
             points = [(cx + r * pygame.math.Vector2(0, -1).rotate(k * 36)[0], cy + r * pygame.math.Vector2(0, -1).rotate(k * 36)[1])
                       for k, r in zip(range(10), [16, 7] * 5)]
             pygame.draw.polygon(surface, colour, points)
+            theme.text(surface, f"{sign} {self.shown(threshold)}", (cx, box.y + 36), role="small", colour="muted", anchor="midtop")
+        if theme.drawn is not None:  # the stars are drawn, not text: the layout check sees them too
+            theme.drawn.append((pygame.Rect(box.x + 14, box.y + 2, 2 * 72 + 32, 32), "★★★"))
+        if self.result:
+            y = theme.text(surface, tr("level.your_score"), (box.x + 226, box.y), role="small", colour="muted").bottom
+            theme.text(surface, self.shown(self.result[0]), (box.x + 226, y), role="heading", bold=True)
 
     def draw_activity(self, surface, rect):
         pass

@@ -7,11 +7,12 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UILabel, UITextEntryLine
 
-from game.level_kinds import FIXED
+from game.level_kinds import FIXED, TRAIN_TIMESTEPS
 from game.prompts import read_prompt
 from game.run import SamplingRun, draw_run
 from game.scenes.level import LevelScene
 from game.widgets.image_view import draw_image
+from game.widgets.plots import draw_curves
 from sim_core.forward import q_sample
 from sim_core.images import clipped_fraction
 from sim_core.metrics import ssim
@@ -19,12 +20,15 @@ from sim_core.model.unet import attention_key
 from sim_core.sampling import sampler_for
 from sim_core.worlds.shapes import render_seed
 
+SLIDERS = ("steps", "guidance", "start_t", "predict_t")
+
+
 class SamplingLevel(LevelScene):
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
         c = level.controls
         self.samplers = list(c["samplers"])
-        self.ranges = {k: c[k] for k in ("steps", "guidance", "start_t") if c[k]}  # the sliders offered
+        self.ranges = {k: c[k] for k in SLIDERS if c[k]}  # the sliders offered
         self.values = {"sampler": self.samplers[0], **FIXED, "skips": True}
         self.values.update({k: r["start"] for k, r in self.ranges.items()})
         self.prompt = c["prompt"]  # "" with editable_prompt: the player writes it
@@ -40,7 +44,7 @@ class SamplingLevel(LevelScene):
     def build_controls(self):
         tr, ui = self.app.tr, self.app.ui
         self.sliders, self.slider_labels = {}, {}
-        for key in ("steps", "guidance", "start_t"):
+        for key in SLIDERS:
             if key not in self.ranges:
                 continue
             r = self.ranges[key]
@@ -69,7 +73,7 @@ class SamplingLevel(LevelScene):
     def slider_text(self, key):
         tr, v = self.app.tr, self.values[key]
         return {"steps": tr("lab.steps", steps=v), "guidance": tr("lab.guidance", w=v),
-                "start_t": tr("sampling.start_t", t=v)}[key]
+                "start_t": tr("sampling.start_t", t=v), "predict_t": tr("sampling.predict_t", t=v)}[key]
 
     def skips_text(self):
         return self.app.tr("sampling.skips_on" if self.values["skips"] else "sampling.skips_off")
@@ -125,6 +129,7 @@ class SamplingLevel(LevelScene):
             return SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
 
         self.final_score, self.result, self.message = None, None, ("sampling.running", {})
+        self.prediction = v.get("predict_t")  # settle_t: the guess as it stood when the run began
         if self.level.objective["metric"] == "budget_steps" and v["guidance"] not in self.references:
             # the reference first, from the same x_T (one worker at a time leaves the window a core)
             steps = self.level.controls["reference_steps"]
@@ -138,7 +143,8 @@ class SamplingLevel(LevelScene):
         if self.prompt_entry is not None and not self.prompt_entry.get_text().strip():
             self.prompt_entry.set_text(self.app.tr.phrase(self.level.target["prompt"]))  # the answer, typed
         self.start()
-        return None if self.run is None else (lambda: self.final_score is not None)
+        started = self.run is not None or self.reference_run is not None  # refused: nothing to wait for
+        return (lambda: self.final_score is not None) if started else None
 
     def workers(self):
         return [self.run, self.reference_run]
@@ -176,6 +182,8 @@ class SamplingLevel(LevelScene):
         metric = self.level.objective["metric"]
         if metric == "ssim":
             return float(ssim(image[0], self.target[0]))
+        if metric == "settle_t":  # how far the guess made before the run lies from the measured t
+            return float(abs(self.prediction - self.settled_t()))
         if metric == "budget_steps":
             self.likeness = float(ssim(image[0], self.reference[0]))
             return float(self.run.total) if self.likeness >= self.level.controls["reference_ssim"] else float("inf")
@@ -188,6 +196,19 @@ class SamplingLevel(LevelScene):
             self.likeness = float(ssim(image[0], self.target[0]))
             return self.likeness if agrees else 0.0
         return verdict.confidence if agrees and clipped_fraction(image) <= self.clipped_limit else 0.0
+
+    def likeness_curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each step's t and SSIM(x̂₀ at that step, the final image), both clipped to [−1, 1]."""
+        final = np.clip(self.run.final[0], -1, 1)
+        return (np.array([st.t for st in self.run.steps]),
+                np.array([float(ssim(np.clip(st.pred_original_sample[0], -1, 1), final)) for st in self.run.steps]))
+
+    def settled_t(self) -> int:
+        """The t from which x̂₀ stays as like the final image as settle_ssim, at every later step."""
+        ts, likeness = self.likeness_curve()
+        alike = likeness >= self.level.controls["settle_ssim"]
+        first = 0 if alike.all() else len(alike) - int(np.argmin(alike[::-1]))  # after the last unlike step
+        return int(ts[min(first, len(ts) - 1)])
 
     @property
     def reference(self) -> np.ndarray | None:
@@ -221,6 +242,9 @@ class SamplingLevel(LevelScene):
                 return self.app.tr(key, seen=seen, value=self.likeness)
             return self.app.tr(key, seen=seen, value=self.verdict.confidence,
                                clipped=clipped_fraction(self.run.final), limit=self.clipped_limit)
+        if metric == "settle_t":
+            return self.app.tr(key, t=self.settled_t(), predicted=self.prediction, value=self.final_score,
+                               ssim=self.level.controls["settle_ssim"])
         if metric == "budget_steps":  # the likeness, met or not
             return self.app.tr(key, value=self.likeness, limit=self.level.controls["reference_ssim"], steps=self.run.total)
         return self.app.tr(key, value=self.final_score) if np.isfinite(self.final_score) \
@@ -256,13 +280,20 @@ class SamplingLevel(LevelScene):
         elif self.level.objective["metric"] == "budget_steps":
             reference = self.reference
             draw_image(surface, theme, None if reference is None else reference[0], pygame.Rect(rect.x + 500, rect.y + 10, size, size),
-                       tr("sampling.reference", steps=self.level.controls["reference_steps"]))
+                       tr("sampling.reference"))
         elif self.attention is not None:
             t, maps = self.attention
             for i, (word, amap) in enumerate(maps.items()):
                 box = pygame.Rect(rect.x + 500 + i * 120, rect.y + 10, 110, 110)
                 draw_image(surface, theme, heat(amap), box, tr("sampling.attends", word=tr.word(word)))
             theme.text(surface, tr("sampling.attention_at", t=t), (rect.x + 500, rect.y + 168), role="small", colour="muted", width=330)
+        elif self.level.objective["metric"] == "settle_t" and self.final_score is not None and np.isfinite(self.final_score):
+            ts, likeness = self.likeness_curve()
+            curve = np.interp(np.arange(TRAIN_TIMESTEPS), ts[::-1], likeness[::-1])
+            box = pygame.Rect(rect.x + 500, rect.y + 10, 300, 150)
+            draw_curves(surface, theme, box, [(curve, "text", tr("sampling.likeness_curve"))],
+                        markers=((self.prediction, "accent2"), (self.settled_t(), "accent")))
+            theme.text(surface, tr("sampling.likeness_legend"), (box.x, box.bottom + 12), role="small", colour="muted", width=box.width)
         elif self.prompt_entry is None:
             theme.text(surface, tr("sampling.prompt", prompt=self.shown_prompt()), (rect.x + 500, rect.y + 20), role="heading", colour="accent")
         draw_run(surface, self.app, self.run, pygame.Rect(rect.x, rect.y + 300, 730, 150),

@@ -7,9 +7,10 @@ import pygame
 
 
 def draw_curves(surface, theme, rect: pygame.Rect, curves: list, marker_t: int | None = None,
-                x_max: int = 1000, labels: tuple = ("t", "")):
+                x_max: int = 1000, labels: tuple = ("t", ""), markers: tuple = ()):
     """curves: [(values over t, colour name, label)], each scaled to its own min–max so
-    shapes compare; the current t is a vertical line."""
+    shapes compare; the current t is a vertical line, and so is each (t, colour name) of
+    `markers`."""
     pygame.draw.rect(surface, theme.colour("panel"), rect, border_radius=6)
     inner = rect.inflate(-24, -40)
     inner.y += 6
@@ -24,9 +25,10 @@ def draw_curves(surface, theme, rect: pygame.Rect, curves: list, marker_t: int |
         ys = inner.bottom - (v - lo) / (hi - lo or 1) * inner.height
         pygame.draw.lines(surface, theme.colour(colour), False, list(zip(xs[::4], ys[::4])) + [(xs[-1], ys[-1])], 2)
         theme.text(surface, label, (inner.x + 8 + i * (inner.width // len(curves)), rect.y + 6), role="small", colour=colour)
-    if marker_t is not None:
-        x = inner.x + marker_t / max(1, x_max - 1) * inner.width
-        pygame.draw.line(surface, theme.colour("text"), (x, inner.top), (x, inner.bottom), 1)
+    lines = ([(marker_t, "text")] if marker_t is not None else []) + list(markers)
+    for t, colour in lines:
+        x = inner.x + t / max(1, x_max - 1) * inner.width
+        pygame.draw.line(surface, theme.colour(colour), (x, inner.top), (x, inner.bottom), 1 if colour == "text" else 3)
     theme.text(surface, labels[0], (inner.right, inner.bottom + 2), role="small", colour="muted", anchor="topright")
 
 
