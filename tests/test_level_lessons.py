@@ -128,3 +128,20 @@ def test_restoring_needs_noise_enough_to_repaint_and_little_enough_to_keep_the_p
     assert not scene.verdict.agrees_with(level.target["prompt"])
     low, score = stars_for(app, level, {**MIDDLE[level_id], "start_t": 50})
     assert low < 3, score
+
+
+def test_a_level_that_asks_for_a_prompt_does_not_say_it(app):
+    """Level 9 shows the image to describe: its goal, text and hints name neither its colour
+    nor its shape, in any form of either language."""
+    from game.i18n import LANGUAGES
+
+    level = LEVELS["prompts"]
+    words = set()
+    for lang in LANGUAGES:
+        app.switch_language(lang)
+        for word in level.target["prompt"].split():
+            words |= {form.lower() for form in app.tr(f"words.{word}").split("|")}
+    app.switch_language("es")
+    texts = [level.goal, level.text, *level.hints]
+    said = " ".join(text[lang].lower() for text in texts for lang in LANGUAGES)
+    assert words >= {"purple", "morado", "triangle", "triángulo"} and not any(w in said for w in words), words

@@ -252,8 +252,9 @@ class SamplingLevel(LevelScene):
 
     def check_score(self):
         super().check_score()
-        if self.result is not None and not self.result[1]:  # say what fell short
-            self.message = ("sampling.no_stars", {"score": self.score_text()})
+        if self.result is not None:  # what this run measured, won or not
+            key = "sampling.won" if self.result[1] else "sampling.no_stars"
+            self.message = (key, {"stars": self.result[1], "score": self.score_text()})
 
     def score(self):
         if self.final_score is None:
@@ -281,12 +282,16 @@ class SamplingLevel(LevelScene):
             reference = self.reference
             draw_image(surface, theme, None if reference is None else reference[0], pygame.Rect(rect.x + 500, rect.y + 10, size, size),
                        tr("sampling.reference"))
+        elif self.prompt_entry is not None and self.attention is None:  # the image to describe, not its words
+            draw_image(surface, theme, self.target[0], pygame.Rect(rect.x + 500, rect.y + 10, size, size), tr("sampling.describe"))
         elif self.attention is not None:
             t, maps = self.attention
             for i, (word, amap) in enumerate(maps.items()):
-                box = pygame.Rect(rect.x + 500 + i * 120, rect.y + 10, 110, 110)
+                box = pygame.Rect(rect.x + 500 + i * 105, rect.y + 10, 95, 95)
                 draw_image(surface, theme, heat(amap), box, tr("sampling.attends", word=tr.word(word)))
-            theme.text(surface, tr("sampling.attention_at", t=t), (rect.x + 500, rect.y + 168), role="small", colour="muted", width=330)
+            if self.prompt_entry is not None:  # the image the player described stays in view
+                draw_image(surface, theme, self.target[0], pygame.Rect(rect.x + 710, rect.y + 10, 95, 95), tr("sampling.target"))
+            theme.text(surface, tr("sampling.attention_at", t=t), (rect.x + 500, rect.y + 168), role="small", colour="muted", width=310)
         elif self.level.objective["metric"] == "settle_t" and self.final_score is not None and np.isfinite(self.final_score):
             ts, likeness = self.likeness_curve()
             curve = np.interp(np.arange(TRAIN_TIMESTEPS), ts[::-1], likeness[::-1])
