@@ -1,4 +1,4 @@
-"""A tiny MLP denoiser for 2-D points, trained live with numba: ε_θ(x_t, t).
+"""A tiny MLP denoiser for 2-D points, trained live with numba: v_θ(x_t, t) (or ε_θ).
 
     input   [x_t (2), sin/cos features of t (TIME_FEATURES)]
     hidden  h1 = SiLU(input · W1 + b1),  h2 = SiLU(h1 · W2 + b2)   (width: the player's choice)
@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from sim_core._numba import kernel
+from sim_core.parameterization import PREDICTION_TYPES, pred_epsilon
 
 TIME_FEATURES = 16
 INPUTS = 2 + TIME_FEATURES
@@ -63,8 +64,9 @@ def _silu_grad(a):  # pragma: no cover  (compiled)
 
 
 @kernel
-def _loss_and_grad(theta, hidden, x, t, eps, num_steps, grad):  # pragma: no cover  (compiled)
-    """Mean of (ε̂ − ε)² over the batch, and its gradient with respect to θ into `grad`."""
+def _loss_and_grad(theta, hidden, x, t, target, num_steps, grad):  # pragma: no cover  (compiled)
+    """Mean of (output − target)² over the batch (the target: v or ε), and its gradient with
+    respect to θ into `grad`."""
     batch = x.shape[0]
     feats = np.empty((batch, INPUTS), np.float32)
     a1 = np.empty((batch, hidden), np.float32)
@@ -80,7 +82,7 @@ def _loss_and_grad(theta, hidden, x, t, eps, num_steps, grad):  # pragma: no cov
     for n in range(batch):
         d_a2[:] = 0.0
         for c in range(2):  # output layer
-            diff = out[n, c] - eps[n, c]
+            diff = out[n, c] - target[n, c]
             loss += diff * diff
             d_out = 2.0 * diff / (batch * 2)
             gb3[c] += d_out
@@ -104,12 +106,14 @@ def _loss_and_grad(theta, hidden, x, t, eps, num_steps, grad):  # pragma: no cov
 
 
 @kernel
-def _train(theta, adam_m, adam_v, adam_step, hidden, data, sqrt_ac, sqrt_1m_ac, steps, batch, lr, seed, losses):  # pragma: no cover
-    """`steps` Adam steps on fresh batches; losses[k] is step k's mean squared error."""
+def _train(theta, adam_m, adam_v, adam_step, hidden, data, sqrt_ac, sqrt_1m_ac, steps, batch, lr, seed, v_target,
+           losses):  # pragma: no cover
+    """`steps` Adam steps on fresh batches; losses[k] is step k's mean squared error. The
+    target is v = √ᾱ ε − √(1 − ᾱ) x_0 with v_target, else ε."""
     np.random.seed(seed)
     num_steps = sqrt_ac.shape[0]
     x = np.empty((batch, 2), np.float32)
-    eps = np.empty((batch, 2), np.float32)
+    target = np.empty((batch, 2), np.float32)
     t = np.empty(batch, np.float32)
     grad = np.zeros_like(theta)
     for k in range(steps):
@@ -117,9 +121,10 @@ def _train(theta, adam_m, adam_v, adam_step, hidden, data, sqrt_ac, sqrt_1m_ac, 
             i, ti = np.random.randint(data.shape[0]), np.random.randint(num_steps)
             t[n] = ti
             for c in range(2):
-                eps[n, c] = np.random.standard_normal()
-                x[n, c] = sqrt_ac[ti] * data[i, c] + sqrt_1m_ac[ti] * eps[n, c]  # q_sample
-        losses[k] = _loss_and_grad(theta, hidden, x, t, eps, num_steps, grad)
+                eps = np.random.standard_normal()
+                x[n, c] = sqrt_ac[ti] * data[i, c] + sqrt_1m_ac[ti] * eps  # q_sample
+                target[n, c] = sqrt_ac[ti] * eps - sqrt_1m_ac[ti] * data[i, c] if v_target else eps
+        losses[k] = _loss_and_grad(theta, hidden, x, t, target, num_steps, grad)
         adam_step[0] += 1.0  # Adam (Kingma & Ba 2015), bias-corrected
         c1, c2 = 1.0 - 0.9 ** adam_step[0], 1.0 - 0.999 ** adam_step[0]
         for q in range(theta.shape[0]):
@@ -133,14 +138,17 @@ def parameter_count(hidden: int) -> int:
 
 
 class ToyDenoiser:
-    """The MLP with its Adam state; `train(steps)` continues training, `__call__` predicts ε
-    for points shaped (N, 2, 1, 1) so sim_core's samplers run on it unchanged."""
+    """The MLP with its Adam state; `train(steps)` continues training, `__call__` predicts v
+    (or ε, with prediction_type="epsilon") for points shaped (N, 2, 1, 1) so sim_core's
+    samplers run on it unchanged."""
 
-    prediction_type = "epsilon"
-
-    def __init__(self, schedule, data: np.ndarray, hidden: int = 64, lr: float = 3e-3, seed: int = 0):
+    def __init__(self, schedule, data: np.ndarray, hidden: int = 64, lr: float = 3e-3, seed: int = 0,
+                 prediction_type: str = "v_prediction"):
         if not 4 <= hidden <= 512:
             raise ValueError(f"hidden must lie in [4, 512]; got {hidden}")
+        if prediction_type not in PREDICTION_TYPES:
+            raise ValueError(f"prediction_type must be one of {', '.join(PREDICTION_TYPES)}; got {prediction_type!r}")
+        self.prediction_type = prediction_type
         rng = np.random.default_rng(seed)
         self.schedule, self.data, self.hidden, self.lr, self.seed = schedule, np.ascontiguousarray(data, np.float32), hidden, lr, seed
         self.theta = np.zeros(parameter_count(hidden), np.float32)
@@ -158,12 +166,12 @@ class ToyDenoiser:
         s = self.schedule
         _train(self.theta, self.adam_m, self.adam_v, self.adam_step, self.hidden, self.data,
                s.sqrt_alphas_cumprod, s.sqrt_one_minus_alphas_cumprod, steps, batch, np.float32(self.lr),
-               self.seed + len(self.losses), losses)
+               self.seed + len(self.losses), self.prediction_type == "v_prediction", losses)
         self.losses.extend(losses.tolist())
         return losses
 
     def predict(self, points: np.ndarray, t) -> np.ndarray:
-        """ε̂ for points (N, 2) at timestep t (int or (N,))."""
+        """The network's output (v̂, or ε̂) for points (N, 2) at timestep t (int or (N,))."""
         n = len(points)
         t = np.broadcast_to(np.asarray(t, np.float32), (n,)).copy()
         buffers = [np.empty((n, INPUTS), np.float32)] + [np.empty((n, self.hidden), np.float32) for _ in range(4)]
@@ -171,16 +179,18 @@ class ToyDenoiser:
         _forward(self.theta, self.hidden, np.ascontiguousarray(points, np.float32), t, self.schedule.num_steps, *buffers, out)
         return out
 
-    def loss_and_grad(self, x: np.ndarray, t: np.ndarray, eps: np.ndarray):
-        """The training loss on a given batch and its gradient (flat, like θ)."""
+    def loss_and_grad(self, x: np.ndarray, t: np.ndarray, target: np.ndarray):
+        """The training loss on a given batch (target: v or ε) and its gradient (flat, like θ)."""
         grad = np.zeros_like(self.theta)
         loss = _loss_and_grad(self.theta, self.hidden, np.ascontiguousarray(x, np.float32),
-                              np.asarray(t, np.float32), np.ascontiguousarray(eps, np.float32), self.schedule.num_steps, grad)
+                              np.asarray(t, np.float32), np.ascontiguousarray(target, np.float32), self.schedule.num_steps, grad)
         return float(loss), grad
 
     def score(self, points: np.ndarray, t: int) -> np.ndarray:
         """∇ log p_t(x) ≈ −ε̂ / √(1 − ᾱ_t): the arrows pointing toward the data."""
-        return -self.predict(points, t) / self.schedule.sqrt_one_minus_alphas_cumprod[t]
+        s = self.schedule
+        alpha, sigma = s.sqrt_alphas_cumprod[t], s.sqrt_one_minus_alphas_cumprod[t]
+        return -pred_epsilon(self.predict(points, t), points, alpha, sigma, self.prediction_type) / sigma
 
     def encode_prompt(self, text):  # the sampling loop's model interface: no prompts here
         return None

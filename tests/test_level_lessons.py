@@ -106,6 +106,7 @@ MIDDLE = {
     "final": {"start_t": 450, "steps": 50, "guidance": 3.0},
     "fast-samplers": {"sampler": "ddim", "steps": 15},
     "reverse-ddpm": {"predict_t": 350},  # x̂₀ settles at t = 349 here
+    "score-view": {"schedule": "cosine", "hidden": 128},  # neither alone is enough
 }
 
 

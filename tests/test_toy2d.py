@@ -39,15 +39,21 @@ def test_hand_written_backward_matches_torch_autograd():
     np.testing.assert_allclose(model.predict(x, t), ref_out, atol=1e-5)
 
 
+# how far the loss falls in 1,500 steps: the v target keeps more of its loss out of reach
+# (measured: ε 0.54–0.63 of its start, v 0.77–0.87)
+LOSS_FALLS_TO = {"epsilon": 0.85, "v_prediction": 0.92}
+
+
+@pytest.mark.parametrize("prediction_type", LOSS_FALLS_TO)
 @pytest.mark.parametrize("kind", KINDS)
-def test_training_reduces_the_loss_and_samples_land_on_the_data(kind):
+def test_training_reduces_the_loss_and_samples_land_on_the_data(kind, prediction_type):
     rng = np.random.default_rng(1)
     s = make_schedule("linear", 200)
     data = sample_points(kind, 2000, rng)
-    model = ToyDenoiser(s, data, hidden=64)
+    model = ToyDenoiser(s, data, hidden=64, prediction_type=prediction_type)
     model.train(1500)
     first, last = np.mean(model.losses[:50]), np.mean(model.losses[-100:])
-    assert last < 0.85 * first
+    assert last < LOSS_FALLS_TO[prediction_type] * first
     x_T = rng.standard_normal((400, 2, 1, 1), dtype=np.float32)
     points = sample(model, x_T, s, sampler="ddim", steps=50, guidance=1.0).reshape(-1, 2)
     assert chamfer_distance(points, data[:400]) < 0.5 * chamfer_distance(x_T.reshape(-1, 2), data[:400])
@@ -63,3 +69,22 @@ def test_score_points_toward_the_data():
     arrows = model.score(far, 20)
     inward = -(far * arrows).sum(1)  # positive when the arrow points back toward the origin
     assert (inward > 0).all()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_on_the_cosine_schedule_only_the_v_model_samples_onto_the_data(kind):
+    """The cosine schedule ends at ᾱ_T ≈ 0: x̂₀ from ε̂ divides by √ᾱ_T and throws the points
+    far off (Lin et al. 2023), x̂₀ from v̂ does not (measured: ε 1.0–3.1, v 0.06–0.10)."""
+    from sim_core.schedules import short_schedule
+
+    s = short_schedule("cosine", 200)
+    distances = {}
+    for prediction_type in LOSS_FALLS_TO:
+        rng = np.random.default_rng(1)
+        data = sample_points(kind, 2000, rng)
+        model = ToyDenoiser(s, data, hidden=64, prediction_type=prediction_type)
+        model.train(1500)
+        x_T = rng.standard_normal((400, 2, 1, 1), dtype=np.float32)
+        points = sample(model, x_T, s, sampler="ddim", steps=50, guidance=1.0).reshape(-1, 2)
+        distances[prediction_type] = chamfer_distance(points, data[:400])
+    assert distances["v_prediction"] < 0.15 < 0.5 < distances["epsilon"], distances
