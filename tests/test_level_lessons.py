@@ -146,3 +146,32 @@ def test_a_level_that_asks_for_a_prompt_does_not_say_it(app):
     texts = [level.goal, level.text, *level.hints]
     said = " ".join(text[lang].lower() for text in texts for lang in LANGUAGES)
     assert words >= {"purple", "morado", "triangle", "triángulo"} and not any(w in said for w in words), words
+
+
+def test_the_forward_level_hides_the_coefficients_until_check(app):
+    """Level 1 is judged by eye: √ᾱ_t is printed only for the t a Check judged, with the way to go."""
+    from game.scenes.campaign import level_scene
+
+    scene = level_scene(app, LEVELS["forward-noise"])
+    app.push(scene)
+
+    def drawn():
+        app.theme.drawn = []
+        try:
+            app.draw()
+            return " ".join(text for _, text in app.theme.drawn)
+        finally:
+            app.theme.drawn = None
+
+    try:
+        signal = f"{float(scene.schedule.signal_scale[400]):.3f}"
+        scene.t = 400
+        assert signal not in drawn()
+        press(app, scene.check)
+        assert scene.message[0] == "forward.more_t" and signal in drawn()
+        scene.t = 999  # moving on shows nothing new until the next Check
+        assert signal in drawn() and f"{float(scene.schedule.signal_scale[999]):.3f}" not in drawn()
+        press(app, scene.check)
+        assert scene.message[0] == "forward.less_t"
+    finally:
+        app.pop()

@@ -17,7 +17,9 @@ from sim_core.worlds.shapes import render_seed
 
 class ForwardLevel(LevelScene):
     """Scrub t and watch x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε dissolve; the pixel histogram turns
-    into N(0, 1). Metric t_error: distance from the first t where √ᾱ_t < signal_below."""
+    into N(0, 1). Metric t_error: distance from the first t where √ᾱ_t < signal_below. The
+    coefficients stay hidden while t moves (the player judges by eye, then checks): each Check
+    shows them for the t it judged, and which way the first t below the threshold lies."""
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -27,6 +29,7 @@ class ForwardLevel(LevelScene):
         self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
         self.t = int(c.get("t_start", 0))
         self.signal_below = float(c.get("signal_below", 0.1))
+        self.checked = None  # the t of the last Check: its coefficients are shown
 
     def build_controls(self):
         self.slider = self.add(UIHorizontalSlider((30, 560, 700, 36), self.t, (0, self.schedule.num_steps - 1), self.app.ui))
@@ -38,17 +41,28 @@ class ForwardLevel(LevelScene):
         return False
 
     def score(self):
+        self.checked = self.t
         target = int(np.argmax(self.schedule.signal_scale < self.signal_below))
         return abs(self.t - target)
+
+    def check_score(self):
+        super().check_score()
+        if self.result[1] < 3:  # which way: the signal left at the judged t against the threshold
+            signal = float(self.schedule.signal_scale[self.checked])
+            self.message = ("forward.more_t" if signal >= self.signal_below else "forward.less_t",
+                            {"t": self.checked, "signal": signal, "below": self.signal_below})
 
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
         x_t = q_sample(self.x0, self.t, self.noise, self.schedule)
         draw_image(surface, theme, x_t[0], pygame.Rect(rect.x, rect.y + 10, 300, 300), tr("forward.caption", t=self.t))
         draw_histogram(surface, theme, pygame.Rect(rect.x + 340, rect.y + 10, 420, 300), x_t)
-        a, b = float(self.schedule.signal_scale[self.t]), float(self.schedule.noise_scale[self.t])
         theme.text(surface, "x_t = √ᾱ_t · x₀ + √(1 − ᾱ_t) · ε", (rect.x, rect.y + 380), role="formula")
-        theme.text(surface, f"    = {a:.3f} · x₀ + {b:.3f} · ε        (t = {self.t})", (rect.x, rect.y + 412),
+        if self.checked is None:
+            theme.text(surface, tr("forward.hidden"), (rect.x, rect.y + 412), role="small", colour="muted", width=rect.width - 20)
+            return
+        a, b = float(self.schedule.signal_scale[self.checked]), float(self.schedule.noise_scale[self.checked])
+        theme.text(surface, f"    = {a:.3f} · x₀ + {b:.3f} · ε        (t = {self.checked})", (rect.x, rect.y + 412),
                    role="formula", colour="accent")
 
 
