@@ -20,6 +20,35 @@ def test_catalogs_have_the_same_keys():
     assert all(v.strip() for v in es.values()) and all(v.strip() for v in en.values())
 
 
+def test_every_number_in_every_catalog_string_is_written_as_its_language_writes_numbers():
+    """Spanish: decimal comma and "10 %" (a no-break space before the sign); English: a point
+    and "10%". Every placeholder of every string is filled with a number (a whole one for an
+    integer spec), in both languages."""
+    import string
+
+    tr = Catalogs("es")
+    filled = 0
+    for lang in LANGUAGES:
+        tr.switch(lang)
+        for key, text in load_catalog(lang).items():
+            fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(text) if name]
+            if not fields:
+                continue
+            values = {name: 3 if spec.endswith("d") else 0.125 for name, spec in fields}
+            out = tr(key, **values)
+            filled += 1
+            if lang == "es":
+                assert not re.search(r"\d\.\d", out) and not re.search(r"\d%", out), (key, out)
+            else:
+                assert not re.search(r"\d,\d", out) and not re.search(r"\d\u00a0%", out), (key, out)
+    assert filled > 100
+    tr.switch("es")
+    assert tr("sampling.metric_judge_confidence", value=0.955) == "El juez está seguro al 96\u00a0%."
+    assert tr.number(0.25, ".2f") == "0,25" and tr.number(7.5) == "7,5" and tr.number(1000) == "1000"
+    tr.switch("en")
+    assert tr.number(0.25, ".2f") == "0.25" and tr("sampling.metric_judge_confidence", value=0.955) == "The judge is 96% sure."
+
+
 def test_every_key_the_code_uses_exists():
     used = set()
     for path in GAME.rglob("*.py"):

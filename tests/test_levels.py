@@ -151,7 +151,7 @@ def test_guidance_level_is_lost_at_weak_and_at_burning_guidance(app, guidance):
         assert not scene.verdict.agrees_with("red star") and clipped <= scene.clipped_limit, scene.verdict
     else:
         assert clipped > scene.clipped_limit
-    assert f"{clipped:.0%}" in scene.score_text() and scene.app.tr.phrase(
+    assert scene.app.tr.number(clipped, ".0%") in scene.score_text() and scene.app.tr.phrase(
         f"{scene.verdict.color} {scene.verdict.shape}") in scene.score_text()
     app.pop()
 

@@ -1,8 +1,11 @@
 """Every visible string comes from a catalog: game/i18n/<lang>.toml, with flat dotted keys
-("menu.lab") built from TOML tables. Values may hold {placeholders}."""
+("menu.lab") built from TOML tables. Values may hold {placeholders}; a number put into one is
+written as the language writes numbers (its [number] table: "0,25" and "10 %" in Spanish)."""
 
 import locale
+import numbers
 import os
+import string
 import tomllib
 
 from sim_core.resources import resource
@@ -39,11 +42,27 @@ def system_language() -> str:
     return code if code in LANGUAGES else "es"
 
 
+class NumberFormatter(string.Formatter):
+    """str.format with the language's decimal mark and percent sign for every number."""
+
+    def __init__(self, decimal: str, percent: str):
+        self.decimal, self.percent = decimal, percent
+
+    def format_field(self, value, format_spec):
+        text = format(value, format_spec)
+        if not isinstance(value, numbers.Number) or isinstance(value, bool):
+            return text
+        if text.endswith("%"):
+            text = text[:-1] + self.percent
+        return text.replace(".", self.decimal)
+
+
 class Catalogs:
     """The strings of the current language; `switch` changes it at any time."""
 
     def __init__(self, lang: str | None = None):
         self.catalogs = {lang: load_catalog(lang) for lang in LANGUAGES}
+        self.formatters = {lang: NumberFormatter(c["number.decimal"], c["number.percent"]) for lang, c in self.catalogs.items()}
         self.lang = lang if lang in LANGUAGES else system_language()
 
     def switch(self, lang: str | None = None) -> None:
@@ -86,4 +105,8 @@ class Catalogs:
         text = self.catalogs[self.lang].get(key)
         if text is None:
             return f"⟨{key}⟩"  # visible, never a crash: tests keep the catalogs complete
-        return text.format(**values) if values else text
+        return self.formatters[self.lang].format(text, **values) if values else text
+
+    def number(self, value, spec: str = "") -> str:
+        """One number as this language writes it: number(0.25, ".2f") is "0,25" in Spanish."""
+        return self.formatters[self.lang].format_field(value, spec)

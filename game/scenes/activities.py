@@ -62,7 +62,8 @@ class ForwardLevel(LevelScene):
             theme.text(surface, tr("forward.hidden"), (rect.x, rect.y + 412), role="small", colour="muted", width=rect.width - 20)
             return
         a, b = float(self.schedule.signal_scale[self.checked]), float(self.schedule.noise_scale[self.checked])
-        theme.text(surface, f"    = {a:.3f} · x₀ + {b:.3f} · ε        (t = {self.checked})", (rect.x, rect.y + 412),
+        n = tr.number
+        theme.text(surface, f"    = {n(a, '.3f')} · x₀ + {n(b, '.3f')} · ε        (t = {self.checked})", (rect.x, rect.y + 412),
                    role="formula", colour="accent")
 
 
@@ -186,7 +187,8 @@ class SchedulesLevel(LevelScene):
         draw_image(surface, theme, x_t[0], pygame.Rect(rect.x + 530, rect.y + 10, 200, 200), f"t = {self.t}")
         snr = float(s.snr[self.t])
         theme.text(surface, "SNR(t) = ᾱ_t / (1 − ᾱ_t)", (rect.x, rect.y + 250), role="formula")
-        theme.text(surface, f"       = {float(s.alphas_cumprod[self.t]):.4f} / {1 - float(s.alphas_cumprod[self.t]):.4f} = {snr:.3f}",
+        ac, n = float(s.alphas_cumprod[self.t]), tr.number
+        theme.text(surface, f"       = {n(ac, '.4f')} / {n(1 - ac, '.4f')} = {n(snr, '.3f')}",
                    (rect.x, rect.y + 284), role="formula", colour="accent")
         theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[self.t])), (rect.x, rect.y + 318), role="formula", colour="text")
         if self.zero_snr:

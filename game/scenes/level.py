@@ -66,7 +66,7 @@ class LevelScene(Scene):
         return 0 if all(float(t).is_integer() for t in self.level.objective["stars"]) else 2
 
     def shown(self, value: float) -> str:
-        return "—" if not math.isfinite(value) else f"{value:.{self.digits}f}"
+        return "—" if not math.isfinite(value) else self.app.tr.number(value, f".{self.digits}f")
 
     def check_score(self):
         score = self.score()
