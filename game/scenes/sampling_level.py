@@ -37,6 +37,10 @@ class SamplingLevel(LevelScene):
         self.damaged = render_seed(level.target["seed"], c["start_from"]).image[None] if c["start_from"] else None
         self.run = None
         self.reference_run, self.references = None, {}  # budget_steps: the reference image per guidance
+        self.queued = None  # the player's run, waiting for its reference
+        self.prediction = None  # settle_t: the guess as it stood when the run began
+        self.settling = None  # settle_t: (each step's t, SSIM of its x̂₀ to the final image, the settled t)
+        self.likeness = None  # restored, budget_steps: the final image's SSIM to the target or the reference
         self.final_score = None
         self.attention = None  # (t, {word: 16×16 map}) once a run with show_attention ends
 
@@ -128,8 +132,8 @@ class SamplingLevel(LevelScene):
         def run():
             return SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
 
-        self.final_score, self.result, self.message = None, None, ("sampling.running", {})
-        self.prediction = v.get("predict_t")  # settle_t: the guess as it stood when the run began
+        self.final_score, self.result, self.message, self.settling = None, None, ("sampling.running", {}), None
+        self.prediction = v.get("predict_t")
         if self.level.objective["metric"] == "budget_steps" and v["guidance"] not in self.references:
             # the reference first, from the same x_T (one worker at a time leaves the window a core)
             steps = self.level.controls["reference_steps"]
@@ -183,7 +187,8 @@ class SamplingLevel(LevelScene):
         if metric == "ssim":
             return float(ssim(image[0], self.target[0]))
         if metric == "settle_t":  # how far the guess made before the run lies from the measured t
-            return float(abs(self.prediction - self.settled_t()))
+            self.settling = self.settled()
+            return float(abs(self.prediction - self.settling[2]))
         if metric == "budget_steps":
             self.likeness = float(ssim(image[0], self.reference[0]))
             return float(self.run.total) if self.likeness >= self.level.controls["reference_ssim"] else float("inf")
@@ -197,18 +202,15 @@ class SamplingLevel(LevelScene):
             return self.likeness if agrees else 0.0
         return verdict.confidence if agrees and clipped_fraction(image) <= self.clipped_limit else 0.0
 
-    def likeness_curve(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each step's t and SSIM(x̂₀ at that step, the final image), both clipped to [−1, 1]."""
+    def settled(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """Each step's t, SSIM(x̂₀ at that step, the final image) (both clipped to [−1, 1]), and
+        the t from which x̂₀ stays at least settle_ssim alike at every later step."""
         final = np.clip(self.run.final[0], -1, 1)
-        return (np.array([st.t for st in self.run.steps]),
-                np.array([float(ssim(np.clip(st.pred_original_sample[0], -1, 1), final)) for st in self.run.steps]))
-
-    def settled_t(self) -> int:
-        """The t from which x̂₀ stays as like the final image as settle_ssim, at every later step."""
-        ts, likeness = self.likeness_curve()
+        ts = np.array([st.t for st in self.run.steps])
+        likeness = np.array([float(ssim(np.clip(st.pred_original_sample[0], -1, 1), final)) for st in self.run.steps])
         alike = likeness >= self.level.controls["settle_ssim"]
         first = 0 if alike.all() else len(alike) - int(np.argmin(alike[::-1]))  # after the last unlike step
-        return int(ts[min(first, len(ts) - 1)])
+        return ts, likeness, int(ts[min(first, len(ts) - 1)])
 
     @property
     def reference(self) -> np.ndarray | None:
@@ -243,7 +245,7 @@ class SamplingLevel(LevelScene):
             return self.app.tr(key, seen=seen, value=self.verdict.confidence,
                                clipped=clipped_fraction(self.run.final), limit=self.clipped_limit)
         if metric == "settle_t":
-            return self.app.tr(key, t=self.settled_t(), predicted=self.prediction, value=self.final_score,
+            return self.app.tr(key, t=self.settling[2], predicted=self.prediction, value=self.final_score,
                                ssim=self.level.controls["settle_ssim"])
         if metric == "budget_steps":  # the likeness, met or not
             return self.app.tr(key, value=self.likeness, limit=self.level.controls["reference_ssim"], steps=self.run.total)
@@ -292,12 +294,12 @@ class SamplingLevel(LevelScene):
             if self.prompt_entry is not None:  # the image the player described stays in view
                 draw_image(surface, theme, self.target[0], pygame.Rect(rect.x + 710, rect.y + 10, 95, 95), tr("sampling.target"))
             theme.text(surface, tr("sampling.attention_at", t=t), (rect.x + 500, rect.y + 168), role="small", colour="muted", width=310)
-        elif self.level.objective["metric"] == "settle_t" and self.final_score is not None and np.isfinite(self.final_score):
-            ts, likeness = self.likeness_curve()
+        elif self.settling is not None and self.final_score is not None:
+            ts, likeness, settled = self.settling
             curve = np.interp(np.arange(TRAIN_TIMESTEPS), ts[::-1], likeness[::-1])
             box = pygame.Rect(rect.x + 500, rect.y + 10, 300, 150)
             draw_curves(surface, theme, box, [(curve, "text", tr("sampling.likeness_curve"))],
-                        markers=((self.prediction, "accent2"), (self.settled_t(), "accent")))
+                        markers=((self.prediction, "accent2"), (settled, "accent")))
             theme.text(surface, tr("sampling.likeness_legend"), (box.x, box.bottom + 12), role="small", colour="muted", width=box.width)
         elif self.prompt_entry is None:
             theme.text(surface, tr("sampling.prompt", prompt=self.shown_prompt()), (rect.x + 500, rect.y + 20), role="heading", colour="accent")
