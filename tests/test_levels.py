@@ -350,3 +350,26 @@ def test_latent_level_says_the_ratios_in_words_that_hold(app):
         "The latent side was 2.0 times slower and used 12.0 times less memory."
     app.switch_language("es")
     app.pop()
+
+
+@pytest.mark.parametrize(
+    "level_file, change, message",
+    [
+        ("07-restore.toml", lambda s: s.replace('start_from = "yellow heart"\n', ""),
+         "fields 'controls.start_t' and 'controls.start_from' go together"),
+        ("07-restore.toml", lambda s: s.replace('start_from = "yellow heart"', 'start_from = "yellow dragon"'),
+         "field 'controls.start_from'"),
+        ("05-reverse-ddpm.toml", lambda s: s.replace("predict_t = {min = 0, max = 999, start = 900}\n", ""),
+         "field 'controls.predict_t' is needed by the metric 'settle_t'"),
+        ("11-latent-diffusion.toml", lambda s: s.replace("predict_faster = {min = 1.0, max = 20.0, start = 1.0}\n", ""),
+         "field 'controls.predict_faster' is needed by the metric 'speedup_guess'"),
+    ],
+)
+def test_a_level_missing_what_its_lesson_needs_is_refused(tmp_path, level_file, change, message):
+    text = (LEVELS_DIR / level_file).read_text(encoding="utf-8")
+    changed = change(text)
+    assert changed != text
+    path = tmp_path / level_file
+    path.write_text(changed, encoding="utf-8")
+    with pytest.raises(LevelError, match=message):
+        load_level(path)
