@@ -141,8 +141,10 @@ KINDS = {
     "forward": Kind(("t_error",), {
         "schedule": Choice(SCHEDULES, "cosine"), "t_start": T,
         "signal_below": Number(0.1, 0.95, 0.1)}),
-    "walk_jump": Kind(("variance_gap",), {
-        "schedule": Choice(SCHEDULES, "linear"), "target_t": Number(1, TRAIN_TIMESTEPS - 1, 300, whole=True)}),
+    "walk_jump": Kind(("variance_gap", "jump_guess"), {
+        "schedule": Choice(SCHEDULES, "linear"), "target_t": Number(1, TRAIN_TIMESTEPS - 1, 300, whole=True),
+        # jump_guess: the player's guess, before the jump, of the variance of its noise
+        "predict_variance": Range(0.0, 1.0, None)}),
     "schedules": Kind(("snr_error",), {
         "schedules": Choices(SCHEDULES, ("linear", "cosine")), "required_schedule": Choice(SCHEDULES, "cosine"),
         "t_start": T}),
@@ -176,7 +178,7 @@ KINDS = {
         "prompt": Prompt(), "editable_prompt": Flag(), "show_attention": Flag(), "skips": Flag()}),
 }
 # a metric that measures against a control the player sets needs that control offered
-METRIC_NEEDS = {"settle_t": "predict_t", "speedup_guess": "predict_faster"}
+METRIC_NEEDS = {"settle_t": "predict_t", "speedup_guess": "predict_faster", "jump_guess": "predict_variance"}
 FIXED = {"steps": 50, "guidance": 7.5}  # a sampling level's values when it offers no slider for them
 METRICS = {name: kind.metrics for name, kind in KINDS.items()}
 

@@ -41,6 +41,8 @@ def ends(level) -> list[tuple[str, dict]]:
         plays += [(f"sampler={s}", {"sampler": s}) for s in c["samplers"][1:]]
         if c["skips"]:
             plays.append(("skips=off", {"skips": False}))
+    elif kind == "walk_jump":
+        plays += [(f"guess={c['predict_variance'][end]}", {"guess": c["predict_variance"][end]}) for end in ("min", "max")]
     elif kind in ("forward", "unet"):
         plays += [("t=0", {"t": 0}), ("t=999", {"t": 999})]
     elif kind == "schedules":
@@ -74,6 +76,12 @@ def stars_for(app, level, changes: dict) -> tuple[int, object]:
                 setattr(scene, key, value)
             if level.kind == "unet":
                 assert app.run_until(lambda: scene.view is not None and scene.view[0] == scene.t, timeout=60)
+        elif level.kind == "walk_jump":  # walk to the target, guess, jump
+            hundred = next(b for b, n in scene.step_buttons.items() if n == 100)
+            while scene.walk_t < scene.target_t:
+                press(app, hundred)
+            scene.guess = changes.get("guess", scene.guess)
+            press(app, scene.jump_button)
         elif level.kind == "latent":
             scene.steps = changes.get("steps", scene.steps)
             scene.guess = changes.get("predict_faster", scene.guess)

@@ -60,9 +60,18 @@ def test_walk_jump_level_needs_the_walk_then_matches_the_jump(app):
     for _ in range(3):
         press(app, hundred)
     assert scene.walk_t == 299
+    walked = scene.stats(scene.walk, 299)[1]
+    scene.guess = round(walked, 2)  # the walk's variance: the jump lands on the same distribution
     press(app, scene.jump_button)
+    scene.guess = 0.0  # the guess counts as it stood at the jump
     press(app, scene.check)
-    assert scene.result[1] >= 1 and won["walk-vs-jump"] >= 1
+    assert scene.result[1] == 3 and won["walk-vs-jump"] == 3, scene.result
+    press(app, scene.reset_button)
+    for _ in range(3):
+        press(app, hundred)
+    press(app, scene.jump_button)  # guessing 0: no noise at all
+    press(app, scene.check)
+    assert scene.result[1] == 0
     app.pop()
 
 

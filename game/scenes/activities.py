@@ -70,7 +70,9 @@ class ForwardLevel(LevelScene):
 class WalkJumpLevel(LevelScene):
     """Walk the Markov chain one step at a time, or jump with the closed form: both land on
     the same distribution. Metric variance_gap: |Var_walk − Var_jump| / (1 − ᾱ_t) of
-    x_t − √ᾱ_t x₀ over the pixels, once the walk reaches target_t."""
+    x_t − √ᾱ_t x₀ over the pixels, once the walk reaches target_t; jump_guess: the player
+    predicts Var_jump before jumping (from the walk's), scored |guess − Var_jump| / (1 − ᾱ_t),
+    and 1 − ᾱ_t is shown only after the jump."""
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -80,6 +82,9 @@ class WalkJumpLevel(LevelScene):
         self.rng = np.random.default_rng(level.target["seed"])
         self.walk, self.walk_t = self.x0, -1  # x_{−1} is x₀
         self.jump = None
+        guess = level.controls.get("predict_variance")
+        self.guess = guess["start"] if guess else None
+        self.prediction = None  # jump_guess: the guess as it stood at the jump
 
     def build_controls(self):
         tr, ui = self.app.tr, self.app.ui
@@ -87,8 +92,18 @@ class WalkJumpLevel(LevelScene):
                              for i, n in enumerate((1, 10, 100))}
         self.jump_button = self.add(UIButton((430, 560, 160, 44), tr("walk.jump"), ui))
         self.reset_button = self.add(UIButton((600, 560, 130, 44), tr("walk.reset"), ui))
+        self.guess_slider = None
+        if self.guess is not None:
+            r = self.level.controls["predict_variance"]
+            self.guess_label = self.add(UILabel((30, 612, 400, 24), tr("walk.guess", var=self.guess), ui))
+            self.guess_slider = self.add(UIHorizontalSlider((430, 608, 300, 32), self.guess, (r["min"], r["max"]), ui,
+                                                            click_increment=0.01))
 
     def handle_activity_event(self, event):
+        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.guess_slider:
+            self.guess = round(float(event.value), 2)
+            self.guess_label.set_text(self.app.tr("walk.guess", var=self.guess))
+            return True
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
             return False
         if event.ui_element in self.step_buttons:
@@ -97,8 +112,9 @@ class WalkJumpLevel(LevelScene):
                 self.walk = q_step(self.walk, self.walk_t, self.rng.standard_normal(self.x0.shape, dtype=np.float32), self.schedule)
         elif event.ui_element is self.jump_button and self.walk_t >= 0:
             self.jump = (self.walk_t, q_sample(self.x0, self.walk_t, self.rng.standard_normal(self.x0.shape, dtype=np.float32), self.schedule))
+            self.prediction = self.guess
         elif event.ui_element is self.reset_button:
-            self.walk, self.walk_t, self.jump, self.result = self.x0, -1, None, None
+            self.walk, self.walk_t, self.jump, self.result, self.prediction = self.x0, -1, None, None, None
         else:
             return False
         return True
@@ -112,7 +128,8 @@ class WalkJumpLevel(LevelScene):
             self.message, self.result = ("walk.not_ready", {"t": self.target_t + 1}), None
             return None
         var_walk, var_jump = self.stats(self.walk, self.walk_t)[1], self.stats(self.jump[1], self.target_t)[1]
-        return abs(var_walk - var_jump) / (1 - float(self.schedule.alphas_cumprod[self.target_t]))
+        reference = var_walk if self.level.objective["metric"] == "variance_gap" else self.prediction
+        return abs(reference - var_jump) / (1 - float(self.schedule.alphas_cumprod[self.target_t]))
 
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
@@ -122,7 +139,10 @@ class WalkJumpLevel(LevelScene):
         draw_image(surface, theme, jump, pygame.Rect(rect.x + 300, rect.y + 10, 260, 260), tr("walk.jump_caption"))
         expected = 1 - float(self.schedule.alphas_cumprod[t]) if self.walk_t >= 0 else 0.0
         y = rect.y + 330
-        theme.text(surface, tr("walk.expected", var=expected), (rect.x, y), role="formula")
+        if self.guess is None or self.jump is not None:  # with a guess to make, the formula's value comes after the jump
+            theme.text(surface, tr("walk.expected", var=expected), (rect.x, y), role="formula")
+        else:
+            theme.text(surface, tr("walk.predict_first"), (rect.x, y), role="small", colour="muted", width=rect.width - 20)
         if self.walk_t >= 0:
             theme.text(surface, tr("walk.measured", which=tr("walk.walk_name"), var=self.stats(self.walk, self.walk_t)[1]),
                        (rect.x, y + 34), role="formula", colour="accent2")
