@@ -8,3 +8,34 @@ import tempfile
 
 # Profiles and exports go to a throw-away folder, never the tester's own.
 os.environ["DIFFUSION_QUEST_HOME"] = tempfile.mkdtemp(prefix="dq-home-")
+
+
+import pytest  # noqa: E402  (after the environment above, which SDL reads when first imported)
+
+
+def running_app(lang: str = "es"):
+    """An App for as long as the generator runs; then every scene is popped (scenes cancel
+    their workers on exit, so a level left by a failing test cannot leak) and pygame quits."""
+    import pygame
+
+    from game.app import App
+
+    app = App(lang=lang)
+    yield app
+    while app.stack:
+        app.pop()
+    pygame.quit()
+
+
+@pytest.fixture
+def app():
+    """A fresh Spanish app per test."""
+    yield from running_app()
+
+
+def press(app, button):
+    """A click on a pygame_gui button, as the UI reports it."""
+    import pygame
+    import pygame_gui
+
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))

@@ -8,7 +8,6 @@ import functools
 import random
 import tomllib
 
-import pygame
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -160,17 +159,6 @@ def extreme_mutants(count=24, seed=0):
         except LevelError:
             continue
     return out
-
-
-@pytest.fixture
-def app():
-    from game.app import App
-
-    app = App(lang="es")
-    yield app
-    while app.stack:
-        app.pop()
-    pygame.quit()
 
 
 @pytest.mark.parametrize("index", range(24))

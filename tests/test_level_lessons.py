@@ -4,10 +4,9 @@ at their defaults. Each level is played here as a player would: set the controls
 press Check. The levels whose lesson is a trade-off also show it: an end misses the stars
 that a setting in between wins."""
 
-import pygame
-import pygame_gui
 import pytest
 
+from conftest import press, running_app
 from game.levels import load_campaign
 from game.scenes.sampling_level import SLIDERS
 
@@ -16,17 +15,9 @@ LEVELS = {lv.id: lv for lv in load_campaign()[0]}
 
 @pytest.fixture(scope="module")
 def app():
-    from game.app import App
+    """One app for the module: each play pushes its level and pops it."""
+    yield from running_app()
 
-    app = App(lang="es")
-    yield app
-    while app.stack:
-        app.pop()
-    pygame.quit()
-
-
-def press(app, button):
-    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
 
 
 def ends(level) -> list[tuple[str, dict]]:

@@ -3,24 +3,10 @@ import pygame
 import pygame_gui
 import pytest
 
+from conftest import press
 from game.__main__ import validate
 from game.levels import LEVELS_DIR, LevelError, load_campaign, load_level
 
-
-@pytest.fixture
-def app():
-    """A fresh app per test: a level left on the stack by a failing test cannot leak."""
-    from game.app import App
-
-    app = App(lang="es")
-    yield app
-    while app.stack:
-        app.pop()  # scenes cancel their workers on exit
-    pygame.quit()
-
-
-def press(app, button):
-    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
 
 
 def test_every_level_loads_in_order():
