@@ -163,13 +163,13 @@ def test_the_forward_level_hides_the_coefficients_until_check(app):
             app.theme.drawn = None
 
     try:
-        signal = f"{float(scene.schedule.signal_scale[400]):.3f}"
+        signal = app.tr.number(float(scene.schedule.signal_scale[400]), ".3f")
         scene.t = 400
         assert signal not in drawn()
         press(app, scene.check)
         assert scene.message[0] == "forward.more_t" and signal in drawn()
         scene.t = 999  # moving on shows nothing new until the next Check
-        assert signal in drawn() and f"{float(scene.schedule.signal_scale[999]):.3f}" not in drawn()
+        assert signal in drawn() and app.tr.number(float(scene.schedule.signal_scale[999]), ".3f") not in drawn()
         press(app, scene.check)
         assert scene.message[0] == "forward.less_t"
     finally:
