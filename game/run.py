@@ -109,7 +109,9 @@ class SamplingRun:
         """The coefficients of this step's update, as the formula panel shows them."""
         tp = self.sampler.prev_timestep(step.t)
         numbers = {key: float(value) for key, value in self.sampler.coefficients(step.t).items()}
-        return {**numbers, "t": step.t, "tp": str(tp) if tp >= 0 else "−1: x₀"}
+        # where the step lands: the next timestep, or after the last one the clean image x₀
+        # (diffusers' index −1, which read "t' = −1" on screen)
+        return {**numbers, "t": step.t, "tp": f"t' = {tp}" if tp >= 0 else "x₀"}
 
 
 FORMULA_KEYS = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}
