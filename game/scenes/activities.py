@@ -153,7 +153,9 @@ class WalkJumpLevel(LevelScene):
 
 class SchedulesLevel(LevelScene):
     """Compare noise schedules on β_t, ᾱ_t and log-SNR; find t where SNR = 1 (as much signal
-    as noise) on the required schedule. Metric snr_error: |log SNR(t)|."""
+    as noise) on the required schedule. Metric snr_error: |log SNR(t)|. As in level 1 the
+    numbers stay hidden while t moves (the curves, with the other schedules' ᾱ_t beside and
+    a guide at half height, are to be read): each Check prints them for the t it judged."""
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -161,6 +163,7 @@ class SchedulesLevel(LevelScene):
         self.required = level.controls.get("required_schedule", self.kinds[-1])
         self.kind, self.t = self.kinds[0], int(level.controls.get("t_start", 0))
         self.zero_snr = False
+        self.checked = None  # the t of the last valid Check: its numbers are shown
         self.schedules = {(k, z): make_schedule(k, zero_terminal_snr=z) for k in self.kinds for z in (False, True)}
         self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
         self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
@@ -195,22 +198,34 @@ class SchedulesLevel(LevelScene):
         if self.kind != self.required or self.zero_snr:
             self.message, self.result = ("schedules.use", {"kind": self.required}), None
             return None
+        self.checked = self.t
         return abs(float(self.schedule.log_snr[self.t]))
+
+    def check_score(self):
+        super().check_score()
+        if self.result is not None and self.result[1] < 3:  # which way SNR = 1 lies from the judged t
+            log_snr = float(self.schedule.log_snr[self.checked])
+            self.message = ("schedules.more_t" if log_snr > 0 else "schedules.less_t", {"t": self.checked, "value": log_snr})
 
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
         s = self.schedule
+        others = [(self.schedules[k, self.zero_snr].alphas_cumprod, "muted", tr("schedules.other", kind=tr.option(k)[0]))
+                  for k in self.kinds if k != self.kind]
         draw_curves(surface, theme, pygame.Rect(rect.x, rect.y + 10, 500, 200),
-                    [(s.betas, "accent2", "β_t"), (s.alphas_cumprod, "accent", "ᾱ_t"), (s.log_snr, "text", "log SNR")],
-                    marker_t=self.t)
+                    [(s.betas, "accent2", "β_t"), (s.alphas_cumprod, "accent", "ᾱ_t"), (s.log_snr, "text", "log SNR"), *others],
+                    marker_t=self.t, guides=(0.5,))
         x_t = q_sample(self.x0, self.t, self.noise, s)
         draw_image(surface, theme, x_t[0], pygame.Rect(rect.x + 530, rect.y + 10, 200, 200), f"t = {self.t}")
-        snr = float(s.snr[self.t])
         theme.text(surface, "SNR(t) = ᾱ_t / (1 − ᾱ_t)", (rect.x, rect.y + 250), role="formula")
-        ac, n = float(s.alphas_cumprod[self.t]), tr.number
-        theme.text(surface, f"       = {n(ac, '.4f')} / {n(1 - ac, '.4f')} = {n(snr, '.3f')}",
-                   (rect.x, rect.y + 284), role="formula", colour="accent")
-        theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[self.t])), (rect.x, rect.y + 318), role="formula", colour="text")
+        if self.checked is None:
+            theme.text(surface, tr("schedules.hidden"), (rect.x, rect.y + 284), role="small", colour="muted", width=rect.width - 20)
+        else:
+            t = self.checked
+            snr, ac, n = float(s.snr[t]), float(s.alphas_cumprod[t]), tr.number
+            theme.text(surface, f"       = {n(ac, '.4f')} / {n(1 - ac, '.4f')} = {n(snr, '.3f')}      (t = {t})",
+                       (rect.x, rect.y + 284), role="formula", colour="accent")
+            theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[t])), (rect.x, rect.y + 318), role="formula", colour="text")
         if self.zero_snr:
             theme.text(surface, tr("schedules.zero_note"), (rect.x, rect.y + 360), role="small", colour="muted", width=rect.width - 20)
 

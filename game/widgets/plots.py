@@ -7,15 +7,20 @@ import pygame
 
 
 def draw_curves(surface, theme, rect: pygame.Rect, curves: list, marker_t: int | None = None,
-                x_max: int = 1000, labels: tuple = ("t", ""), markers: tuple = ()):
+                x_max: int = 1000, labels: tuple = ("t", ""), markers: tuple = (), guides: tuple = ()):
     """curves: [(values over t, colour name, label)], each scaled to its own min–max so
     shapes compare; the current t is a vertical line, and so is each (t, colour name) of
-    `markers`."""
+    `markers`; each fraction of `guides` is a horizontal line at that height of the scale
+    (0.5: the middle, where a curve from 1 to 0 is ½)."""
     pygame.draw.rect(surface, theme.colour("panel"), rect, border_radius=6)
     inner = rect.inflate(-24, -40)
     inner.y += 6
     pygame.draw.line(surface, theme.colour("muted"), inner.bottomleft, inner.bottomright)
     pygame.draw.line(surface, theme.colour("muted"), inner.bottomleft, inner.topleft)
+    for fraction in guides:
+        y = inner.bottom - fraction * inner.height
+        for x in range(inner.x, inner.right, 12):  # dashed
+            pygame.draw.line(surface, theme.colour("muted"), (x, y), (min(x + 6, inner.right), y))
     for i, (values, colour, label) in enumerate(curves):
         v = np.asarray(values, dtype=float)
         finite = v[np.isfinite(v)]
