@@ -182,9 +182,9 @@ class SchedulesLevel(LevelScene):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
             self.t = int(event.value)
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.menu:
-            self.kind = event.selected_option_id
+            self.kind, self.checked = event.selected_option_id, None  # the numbers were another schedule's
         elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.zero_button:
-            self.zero_snr = not self.zero_snr
+            self.zero_snr, self.checked = not self.zero_snr, None
             self.zero_button.set_text(self.zero_text())
         else:
             return False
