@@ -124,12 +124,10 @@ class LatentLevel(LevelScene):
             self.message = ("latent.guessed", {"guess": self.prediction, "x": self.comparison["faster"]}) \
                 if self.prediction is not None else ("latent.done", self.comparison_phrases())
 
-    def check_score(self):
-        super().check_score()
-        if self.result is not None and self.prediction is not None:  # the reveal stays, won or not
-            key = "sampling.won" if self.result[1] else "sampling.no_stars"
-            self.message = (key, {"stars": self.result[1], "score": self.app.tr("latent.guessed_short", guess=self.prediction,
-                                                                               x=self.comparison["faster"])})
+    def measured_text(self) -> str | None:  # the reveal stays, won or not
+        if self.prediction is None:
+            return None
+        return self.app.tr("latent.guessed_short", guess=self.prediction, x=self.comparison["faster"])
 
     def score(self):
         if self.final_score is None:

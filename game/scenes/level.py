@@ -77,6 +77,9 @@ class LevelScene(Scene):
         stars = self.level.stars(score)
         self.result = (score, stars)
         self.message = ("level.stars", {"stars": stars}) if stars else ("level.no_stars", {})
+        measured = self.measured_text()
+        if measured:  # what this try measured stays in the message, won or not
+            self.message = ("sampling.won" if stars else "sampling.no_stars", {"stars": stars, "score": measured})
         if stars and self.on_stars:
             self.on_stars(self.level.id, stars)
         if stars and self.on_next is not None and self.next is None:
@@ -84,6 +87,10 @@ class LevelScene(Scene):
 
     def score(self):
         raise NotImplementedError
+
+    def measured_text(self) -> str | None:
+        """What the checked try measured, said after the stars; None: the stars alone."""
+        return None
 
     def demo(self):
         """Start the activity with its default settings (for the screenshot tour); returns

@@ -252,11 +252,8 @@ class SamplingLevel(LevelScene):
         return self.app.tr(key, value=self.final_score) if np.isfinite(self.final_score) \
             else self.app.tr("sampling.judge_disagrees")
 
-    def check_score(self):
-        super().check_score()
-        if self.result is not None:  # what this run measured, won or not
-            key = "sampling.won" if self.result[1] else "sampling.no_stars"
-            self.message = (key, {"stars": self.result[1], "score": self.score_text()})
+    def measured_text(self) -> str:
+        return self.score_text()
 
     def score(self):
         if self.final_score is None:
