@@ -53,12 +53,17 @@ class SamplingRun:
         self.started, self.elapsed = time.perf_counter(), 0.0
         self.progressed = self.started  # when the last step arrived (for watchdogs)
         self.peak_bytes = None  # with measure_memory: the most memory the run held at once
+        self.step_seconds = []  # each step's time on the worker
         denoiser = model if use_skips else WithoutSkips(model)
 
         def work(report, cancelled):
             with PeakMemory() if measure_memory else contextlib.nullcontext() as memory:
+                last = time.perf_counter()
                 for step in sample_progressive(denoiser, x_start, model.schedule, sampler=sampler, guidance=guidance,
                                                cond=cond, rng=rng, start_index=start_index):
+                    now = time.perf_counter()
+                    self.step_seconds.append(now - last)
+                    last = now
                     report(step)
                     if cancelled():
                         return
@@ -83,6 +88,12 @@ class SamplingRun:
     @property
     def final(self) -> np.ndarray | None:
         return self.steps[-1].prev_sample if self.complete else None
+
+    @property
+    def typical_seconds(self) -> float:
+        """The run's time as its median step gives it (median × steps): what the run costs,
+        without the moments another program took the cores."""
+        return float(np.median(self.step_seconds)) * len(self.step_seconds) if self.step_seconds else 0.0
 
     @property
     def evaluations(self) -> int:

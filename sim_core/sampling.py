@@ -57,14 +57,16 @@ def model_sampling(model) -> dict:
 def sampler_for(model, kind: str = "ddim", steps: int = 50, schedule: Schedule | None = None,
                 spacing: str | None = None, eta: float = 0.0, clip_sample=FROM_MODEL,
                 prediction_type: str | None = None) -> Sampler:
-    """make_sampler with the model's own settings for whatever is not given (clip_sample
-    applies to DDPM and DDIM only: for DPM-Solver++ the model's clipping is left out)."""
+    """make_sampler with the model's own settings for whatever is not given. A clipped DDIM
+    takes its direction from the clipped x̂_0 (use_clipped_model_output; see ddim.py), so
+    every sampler's step stays consistent with the x̂_0 it shows."""
     own = model_sampling(model)
     if clip_sample == FROM_MODEL:
-        clip_sample = own["clip_sample"] if kind != "dpmsolver++" else None
+        clip_sample = own["clip_sample"]
     return make_sampler(kind, model.schedule if schedule is None else schedule, steps,
                         spacing=spacing or own["spacing"], eta=eta, clip_sample=clip_sample,
-                        prediction_type=prediction_type or own["prediction_type"])
+                        prediction_type=prediction_type or own["prediction_type"],
+                        use_clipped_model_output=kind == "ddim" and clip_sample is not None)
 
 
 def predict(model, x: np.ndarray, t: int, cond, uncond, guidance: float, guidance_rescale: float = 0.0) -> np.ndarray:

@@ -1,14 +1,13 @@
 """Every sampler at every step count the Lab offers, at guidance 1 and 7.5, gives a sane image
-with the shipped model: finite; at w = 1 in [−1.5, 1.5]; at w = 7.5 no blow-up (before the
-zero-SNR / v-prediction fix, values reached the hundreds) and, from 10 steps on, no more
-than 30 % of values outside [−1, 1];
-from 10 steps on the judge sees the prompt in the large majority of runs. The textbook run
-(DDPM, 1000 steps) draws the prompt.
+with the shipped model: finite and in [−1.5, 1.5] (before the zero-SNR / v-prediction fix,
+values reached the hundreds); from 10 steps on, at w = 7.5, no more than 30 % of values
+outside [−1, 1] (the burn guidance causes); from 10 steps on the judge sees the prompt in the
+large majority of runs. The textbook run (DDPM, 1000 steps) draws the prompt.
 
-Guidance 7.5 extrapolates past the data by design (16 % of values leave [−1, 1] at DDIM 50
-over every prompt × 8 seeds; the earlier ε model: 18 %): [−1.5, 1.5] holds there for no step count, and
-clipping x̂₀ at every step, which would force it, was measured to wreck DDIM (0 of 6 prompts
-right at 50 steps).
+The bound at w = 7.5 comes from the model card's clip_sample = 1.5: guidance extrapolates past
+the data (unclipped, 16 % of values left [−1, 1] at DDIM 50 and the largest reached 2.9), and
+each step's x̂₀ is clipped to ±1.5 with the step kept consistent with it (sampling.sampler_for);
+colours still burn at w = 15 (30 % outside [−1, 1]), which the guidance level teaches.
 
 Costs are kept within CI's time by drawing fewer prompts and seeds at the long step counts."""
 
@@ -24,9 +23,10 @@ from sim_core.sampling import sample
 
 PROMPTS = ("red star", "blue circle", "green triangle", "purple heart", "orange square", "yellow ring")
 GUIDANCE = (1.0, 7.5)
-BOUND = 1.5  # at w = 1
-GUIDED_BOUND = 10.0  # at w = 7.5: extrapolated, never blown up
-GUIDED_OUT_OF_RANGE = 0.3  # at w = 7.5 from 10 steps on (DDIM 50: 16 %; DDPM at 40 steps: 21 %)
+BOUND = 1.5
+# the share of values outside [−1, 1] at w = 7.5 from 10 steps on (measured over 8 prompts: DDIM 50
+# 13 %; DDPM 150 16 %, 30 % over this test's 3 prompts: its fresh noise at every step compounds guidance)
+GUIDED_OUT_OF_RANGE = {"ddim": 0.3, "dpmsolver++": 0.3, "ddpm": 0.4}
 
 
 def cases(steps: int) -> tuple[list[str], list[int]]:
@@ -65,11 +65,9 @@ def test_every_step_count_gives_a_sane_image_that_shows_the_prompt(shipped, kind
     for steps, w, x0, _ in results:
         where = f"{kind} {steps} steps w={w}"
         assert np.isfinite(x0).all(), f"{where}: not finite"
-        assert np.abs(x0).max() <= (BOUND if w == 1 else GUIDED_BOUND), f"{where}: max |x| = {np.abs(x0).max():.2f}"
-        # DDPM's fresh noise at every step compounds guidance: 41 % out of range at 150 steps, w = 7.5
-        # (measured); only its blow-up bound and the judge are checked (an open finding of issue 14)
-        if w > 1 and steps >= 10 and kind != "ddpm":
-            assert clipped_fraction(x0) <= GUIDED_OUT_OF_RANGE, f"{where}: {clipped_fraction(x0):.0%} outside [−1, 1]"
+        assert np.abs(x0).max() <= BOUND, f"{where}: max |x| = {np.abs(x0).max():.2f}"
+        if w > 1 and steps >= 10:
+            assert clipped_fraction(x0) <= GUIDED_OUT_OF_RANGE[kind], f"{where}: {clipped_fraction(x0):.0%} outside [−1, 1]"
     agree = [a for steps, _, _, batch in results if steps >= 10 for a in batch]
     assert np.mean(agree) >= 0.8, f"{kind}: the judge sees the prompt in {np.mean(agree):.0%} from 10 steps on"
     # one step starts from pure noise and still makes an image (not noise): its pixels sit in
@@ -85,5 +83,5 @@ def test_the_textbook_run_draws_the_prompt(shipped):
     x_T = np.random.default_rng(3).standard_normal((2, *model.sample_shape), dtype=np.float32)
     x0 = sample(model, x_T, model.schedule, sampler="ddpm", steps=1000, guidance=7.5,
                 cond=model.encode_prompt(prompts), rng=np.random.default_rng(4))
-    assert np.abs(x0).max() <= GUIDED_BOUND and clipped_fraction(x0) <= GUIDED_OUT_OF_RANGE
+    assert np.abs(x0).max() <= BOUND and clipped_fraction(x0) <= GUIDED_OUT_OF_RANGE["ddpm"]
     assert [v.agrees_with(p) for v, p in zip(judge(np.clip(x0, -1, 1)), prompts)] == [True, True]

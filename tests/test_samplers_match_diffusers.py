@@ -46,8 +46,10 @@ def x_start(schedule, t: int) -> np.ndarray:
     return (ac**0.5 * x0 + (1 - ac) ** 0.5 * rng.standard_normal(SHAPE)).astype(np.float32)
 
 
-def run_ours(kind, schedule, steps, spacing, prediction_type="epsilon", clip=None, eta=0.0, noises=None):
-    smp = make_sampler(kind, schedule, steps, spacing, eta=eta, clip_sample=clip, prediction_type=prediction_type)
+def run_ours(kind, schedule, steps, spacing, prediction_type="epsilon", clip=None, eta=0.0, noises=None,
+             use_clipped_model_output=False):
+    smp = make_sampler(kind, schedule, steps, spacing, eta=eta, clip_sample=clip, prediction_type=prediction_type,
+                       use_clipped_model_output=use_clipped_model_output)
     x = x_start(schedule, int(smp.timesteps[0]))
     path = []
     for i, t in enumerate(smp.timesteps):
@@ -58,15 +60,15 @@ def run_ours(kind, schedule, steps, spacing, prediction_type="epsilon", clip=Non
     return smp.timesteps, path
 
 
-def run_diffusers(scheduler, steps, schedule, prediction_type, noises=None, eta=None):
+def run_diffusers(scheduler, steps, schedule, prediction_type, noises=None, eta=None, **step_options):
     scheduler.set_timesteps(steps)
     x = torch.from_numpy(x_start(schedule, int(scheduler.timesteps[0])))
     path = []
     for i, t in enumerate(scheduler.timesteps):
         out = torch.from_numpy(dummy_model(x.numpy(), int(t), schedule, prediction_type))
-        kwargs = {}
+        kwargs = dict(step_options)
         if eta is not None:
-            kwargs = {"eta": eta, "variance_noise": torch.from_numpy(noises[i]) if eta else None}
+            kwargs.update(eta=eta, variance_noise=torch.from_numpy(noises[i]) if eta else None)
         result = scheduler.step(out, t, x, **kwargs)
         # DPMSolverMultistep keeps its x̂_0 in its history instead of its output
         x0 = getattr(result, "pred_original_sample", None)
@@ -137,21 +139,25 @@ def test_ddpm_matches_diffusers(monkeypatch, kind, zero_snr, spacing, prediction
 # next visited timestep, as the paper does, and η = 1 is then checked against DDPMScheduler,
 # which is the same update (without clipping: DDIM takes its direction from the unclipped ε̂);
 # so is η = 1 from pure noise, where diffusers' DDIM gives NaN.
-@pytest.mark.parametrize("clip", (None, 1.0))
+# clip 1.5 with the clipped x̂_0's own ε is how the game samples its model (sampling.sampler_for)
+@pytest.mark.parametrize("clip, use_clipped_model_output", ((None, False), (1.0, False), (1.5, True)))
 @pytest.mark.parametrize("eta", (0.0, 0.5, 1.0))
 @pytest.mark.parametrize("steps", (1, 10, 37, 50))
 @pytest.mark.parametrize("kind, zero_snr, spacing, prediction_type", COMMON)
-def test_ddim_matches_diffusers(monkeypatch, kind, zero_snr, spacing, prediction_type, steps, eta, clip):
+def test_ddim_matches_diffusers(monkeypatch, kind, zero_snr, spacing, prediction_type, steps, eta, clip,
+                                use_clipped_model_output):
     schedule = make_schedule(kind, zero_terminal_snr=zero_snr)
     if expect_undefined(schedule, "ddim", steps, spacing, prediction_type):
         return
     noises = noise_list(steps)
-    ours = run_ours("ddim", schedule, steps, spacing, prediction_type, clip, eta=eta, noises=noises)
+    ours = run_ours("ddim", schedule, steps, spacing, prediction_type, clip, eta=eta, noises=noises,
+                    use_clipped_model_output=use_clipped_model_output)
     # at ᾱ_t = 0 with η = 1 diffusers' DDIM takes the square root of a rounding error below 0 (NaN)
     nan_in_diffusers = eta == 1.0 and visits_pure_noise(schedule, make_sampler("ddim", schedule, steps, spacing).timesteps)
     if (spacing == "leading" or (spacing == "trailing" and 1000 % steps == 0)) and not nan_in_diffusers:
         scheduler = DDIMScheduler(**config(kind, zero_snr, spacing, prediction_type, clip))
-        assert_same_path(ours, run_diffusers(scheduler, steps, schedule, prediction_type, noises=noises, eta=eta))
+        assert_same_path(ours, run_diffusers(scheduler, steps, schedule, prediction_type, noises=noises, eta=eta,
+                                             use_clipped_model_output=use_clipped_model_output))
     elif eta == 1.0 and clip is None:
         drawn = iter(noises)
         monkeypatch.setattr(scheduling_ddpm, "randn_tensor", lambda *a, **k: torch.from_numpy(next(drawn)))
@@ -161,16 +167,21 @@ def test_ddim_matches_diffusers(monkeypatch, kind, zero_snr, spacing, prediction
         pytest.skip("no diffusers oracle: its DDIM steps to t − T//N here (see ddim.py), or clips")
 
 
+@pytest.mark.parametrize("clip", (None, 1.5))
 @pytest.mark.parametrize("steps", (1, 2, 7, 10, 50))
 @pytest.mark.parametrize("kind, zero_snr, spacing, prediction_type", COMMON)
-def test_dpmsolver_matches_diffusers(kind, zero_snr, spacing, prediction_type, steps):
-    """Including zero terminal SNR, where diffusers (and ours) take ᾱ_{T−1} = 2⁻²⁴."""
+def test_dpmsolver_matches_diffusers(monkeypatch, kind, zero_snr, spacing, prediction_type, steps, clip):
+    """Including zero terminal SNR, where diffusers (and ours) take ᾱ_{T−1} = 2⁻²⁴. diffusers
+    cannot clip DPM-Solver++'s x̂_0; with clipping it is compared with its thresholding step
+    (the same place in the update) made a clamp."""
     scheduler = DPMSolverMultistepScheduler(
         **{k: v for k, v in config(kind, zero_snr, spacing, prediction_type).items() if not k.startswith("clip")},
-        algorithm_type="dpmsolver++", solver_order=2,
+        algorithm_type="dpmsolver++", solver_order=2, thresholding=clip is not None,
     )
+    if clip is not None:
+        monkeypatch.setattr(scheduler, "_threshold_sample", lambda x0: x0.clamp(-clip, clip))
     schedule = make_schedule(kind, zero_terminal_snr=zero_snr)
-    ours = run_ours("dpmsolver++", schedule, steps, spacing, prediction_type)
+    ours = run_ours("dpmsolver++", schedule, steps, spacing, prediction_type, clip)
     assert_same_path(ours, run_diffusers(scheduler, steps, schedule, prediction_type))
 
 
@@ -181,12 +192,14 @@ def test_dpmsolver_last_step_returns_x0_exactly():
     np.testing.assert_array_equal(prev_sample, x0)
 
 
-@pytest.mark.parametrize("kind", ("ddpm", "ddim"))
+@pytest.mark.parametrize("kind", ("ddpm", "ddim", "dpmsolver++"))
 def test_clip_sample_bounds_pred_original_sample(kind):
     """The check the parity tests cannot make alone: clipping really bounds x̂_0 (the dummy
     model's x̂_0 leaves [−1, 1] without it)."""
     schedule = make_schedule("linear")
     _, clipped = run_ours(kind, schedule, 20, "trailing", clip=1.0, noises=noise_list(20))
+    if kind == "dpmsolver++":  # it returns the last x̂_0 itself
+        assert np.abs(clipped[-1][0]).max() <= 1.0
     _, free = run_ours(kind, schedule, 20, "trailing", noises=noise_list(20))
     assert max(np.abs(x0).max() for _, x0 in clipped) <= 1.0
     assert max(np.abs(x0).max() for _, x0 in free) > 1.05

@@ -116,8 +116,8 @@ def main(argv=None):
     earlier = card.get("metrics", {}).get("ddim50_by_guidance", {}) if len(args.guidance) < len(GUIDANCE) else {}
     results = {k: v for k, v in sorted({**earlier, **results}.items(), key=lambda kv: float(kv[0]))}
     card["metrics"] = {
-        "protocol": f"every prompt × seeds 0–{SEEDS - 1}, DDIM 50 steps ({model.spacing} spacing, the card's), "
-                    "x_T from the seed",
+        "protocol": f"every prompt × seeds 0–{SEEDS - 1}, DDIM 50 steps (the card's {model.spacing} spacing"
+                    + (f" and x̂₀ clipped to ±{model.clip_sample}" if model.clip_sample else "") + "), x_T from the seed",
         "ddim50_by_guidance": results,
         "real_images_mean_saturation": round(mean_saturation(real), 4),
     }

@@ -37,13 +37,16 @@ def make_sampler(
     eta: float = 0.0,
     clip_sample: float | None = None,
     prediction_type: str = "epsilon",
+    use_clipped_model_output: bool = False,
 ) -> Sampler:
     """A sampler of `kind` visiting `steps` timesteps of `schedule` with diffusers' `spacing`,
     for a model whose output is `prediction_type` ("epsilon" or "v_prediction").
 
     eta applies to DDIM only (0 deterministic, 1 as random as DDPM). clip_sample, when set,
     clips x̂_0 to [−clip_sample, clip_sample] (diffusers' clip_sample=True with that
-    clip_sample_range); DDPM and DDIM only, as in diffusers."""
+    clip_sample_range; for DPM-Solver++, which diffusers cannot clip, at the place of its
+    thresholding). use_clipped_model_output (DDIM only, diffusers' step argument) takes DDIM's
+    direction ε from the clipped x̂_0."""
     check_choice(kind, KINDS, "sampler")
     check_choice(spacing, SPACINGS, "spacing")
     if not isinstance(schedule, Schedule):
@@ -55,11 +58,11 @@ def make_sampler(
     if clip_sample is not None and not clip_sample > 0:
         raise ValueError(f"clip_sample must be a positive number or None; got {clip_sample!r}")
     if kind == "ddim":
-        return DDIMSampler(schedule, steps, spacing, eta=eta, clip_sample=clip_sample, prediction_type=prediction_type)
-    if eta != 0.0:
-        raise ValueError(f"eta applies to ddim only; {kind} got eta={eta!r}")
+        return DDIMSampler(schedule, steps, spacing, eta=eta, clip_sample=clip_sample, prediction_type=prediction_type,
+                           use_clipped_model_output=use_clipped_model_output)
+    if eta != 0.0 or use_clipped_model_output:
+        raise ValueError(f"eta and use_clipped_model_output apply to ddim only; {kind} got eta={eta!r}, "
+                         f"use_clipped_model_output={use_clipped_model_output!r}")
     if kind == "ddpm":
         return DDPMSampler(schedule, steps, spacing, clip_sample=clip_sample, prediction_type=prediction_type)
-    if clip_sample is not None:
-        raise ValueError(f"clip_sample applies to ddpm and ddim (as in diffusers); dpmsolver++ got {clip_sample!r}")
-    return DPMSolverPlusPlusSampler(schedule, steps, spacing, prediction_type=prediction_type)
+    return DPMSolverPlusPlusSampler(schedule, steps, spacing, clip_sample=clip_sample, prediction_type=prediction_type)

@@ -12,8 +12,11 @@ It solves the diffusion ODE in λ = log(α/σ) with data prediction x̂_0:
 
 The first step has no history (first order); the last goes to σ = 0 (first order, and it
 returns x̂_0 exactly: λ = +∞ there, so e^{−h} = 0). x̂_0 comes from ε̂ or v̂ with these α_i, σ̂_i.
-At zero terminal SNR (ᾱ_{T−1} = 0, σ = ∞) ᾱ_{T−1} is taken as 2⁻²⁴, as diffusers does. There is
-no clip_sample (diffusers' DPMSolverMultistepScheduler has none).
+At zero terminal SNR (ᾱ_{T−1} = 0, σ = ∞) ᾱ_{T−1} is taken as 2⁻²⁴, as diffusers does.
+clip_sample clips x̂_0 to [−clip_sample, clip_sample] before it enters the update — diffusers'
+DPMSolverMultistepScheduler has no such option, only its dynamic thresholding, at the same
+place (convert_model_output); the update takes nothing else from the model, so it stays
+consistent with the clipped x̂_0.
 """
 
 import numpy as np
@@ -29,8 +32,8 @@ def _alpha_sigma(sigma):
 class DPMSolverPlusPlusSampler(Sampler):
     kind = "dpmsolver++"
 
-    def __init__(self, schedule, steps, spacing, prediction_type="epsilon"):
-        super().__init__(schedule, steps, spacing, None, prediction_type)
+    def __init__(self, schedule, steps, spacing, clip_sample=None, prediction_type="epsilon"):
+        super().__init__(schedule, steps, spacing, clip_sample, prediction_type)
         alphas_cumprod = schedule.alphas_cumprod.copy()
         if alphas_cumprod[-1] == 0:
             # zero terminal SNR: close to 0 but finite, so the first σ is not inf (as diffusers)
