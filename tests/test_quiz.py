@@ -44,12 +44,11 @@ def test_points_reward_right_fast_and_streaks():
 
 
 def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, monkeypatch):
-    import csv
-
     import pygame
     import pygame_gui
 
     from game.app import App
+    from game.results_csv import read_rows
     from game.scenes.quiz import QuizScene
 
     monkeypatch.setenv("DIFFUSION_QUEST_EXPORTS", str(tmp_path))
@@ -64,17 +63,28 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     quiz.advance()
     quiz.time_limit = 0.0
     quiz.update(0.016)  # the third runs out of time
-    assert [r[2] for r in quiz.results] == [True, True, False] and quiz.results[2][1] == -1
-    assert quiz.results[1][4] >= 110 and quiz.streak == 0
+    assert [a.right for a in quiz.results] == [True, True, False] and quiz.results[2].chosen == -1
+    assert quiz.results[1].points >= 110 and quiz.streak == 0
     while not quiz.finished:
         quiz.advance()
         quiz.update(0.016)
     app.draw()
     quiz.name.set_text("Ana")
+    quiz.klass.set_text("3ºB")
     app.dispatch(pygame.event.Event(pygame_gui.UI_TEXT_ENTRY_FINISHED, ui_element=quiz.name, text="Ana"))  # Enter saves
-    rows = list(csv.DictReader(open(next(tmp_path.glob("quiz-*.csv")), encoding="utf-8")))
-    assert len(rows) == len(bank.questions) and rows[0]["name"] == "Ana" and rows[0]["right"] == "1"
+    rows = read_rows(next(tmp_path.glob("quiz-*[0-9].csv")))
+    assert len(rows) == len(bank.questions) and rows[0]["player"] == "Ana" and rows[0]["class"] == "3ºB"
+    assert rows[0]["correct"] == "1" and rows[0]["question_text"] == first.text["en"] and rows[0]["language"] == "en"
+    letter = rows[0]["choice_letter"]
+    assert letter in "ABCD" and rows[0]["choice_text"] == first.choices[first.answer]["en"]
+    assert rows[2]["choice_letter"] == "" and rows[2]["choice_text"] == "Time is up."
     assert sum(int(r["points"]) for r in rows) == quiz.score
+    summary = read_rows(next(tmp_path.glob("quiz-*-summary.csv")))
+    assert [(s["player"], s["right"], s["wrong"], s["score"]) for s in summary] == \
+        [("Ana", "2", str(len(bank.questions) - 2), str(quiz.score))]
+    # saving twice (Enter, then the button) does not write the round twice
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=quiz.save))
+    assert len(read_rows(next(tmp_path.glob("quiz-*[0-9].csv")))) == len(bank.questions)
     # the round is kept in the saved profile, and the bank menu shows the best one
     from game.profile import ProfileStore
     from game.scenes.quiz import QuizMenuScene
@@ -92,6 +102,74 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     app.push(quiz)
     app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=quiz.back))
     assert app.running and isinstance(app.top, TitleScene)
+    pygame.quit()
+
+
+def finished_round(app, bank, wrong: int):
+    """A QuizScene on its results screen, the first `wrong` questions answered wrong."""
+    from game.scenes.quiz import QuizScene
+
+    quiz = QuizScene(app, bank, time_limit=1000.0)
+    app.push(quiz)
+    while not quiz.finished:
+        q = quiz.question
+        quiz.answer((q.answer + 1) % 4 if quiz.index < wrong else q.answer)
+        quiz.advance()
+    return quiz
+
+
+def test_the_results_screen_reviews_each_missed_question_with_its_answer_and_explanation(tmp_path, monkeypatch):
+    import pygame
+    import pygame_gui
+
+    monkeypatch.setenv("DIFFUSION_QUEST_EXPORTS", str(tmp_path))
+    from game.app import App
+
+    app = App(lang="es")
+    bank = load_banks()[0][0]
+    quiz = finished_round(app, bank, wrong=2)
+    app.theme.drawn = []
+    app.draw()
+    texts = [t for _, t in app.theme.drawn]
+    first = bank.questions[0]
+    assert "Para repasar: 1 de 2" in texts and first.text["es"] in texts and first.explanation["es"] in texts
+    assert f"La correcta: {first.choices[first.answer]['es']}" in texts
+    assert f"Tu respuesta: {first.choices[(first.answer + 1) % 4]['es']}" in texts
+    forward = next(b for b, step in quiz.review_buttons.items() if step == 1)
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=forward))
+    app.theme.drawn = []
+    app.draw()
+    assert bank.questions[1].text["es"] in [t for _, t in app.theme.drawn]
+    # leaving with Escape saves first
+    assert not list(tmp_path.glob("*.csv"))
+    app.dispatch(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode=""))
+    assert app.top is not quiz and len(list(tmp_path.glob("*.csv"))) == 2
+    pygame.quit()
+
+
+def test_a_failed_save_says_so_and_keeps_the_screen_until_a_second_back(tmp_path, monkeypatch):
+    import pygame
+    import pygame_gui
+
+    from game import results_csv
+    from game.app import App
+
+    monkeypatch.setenv("DIFFUSION_QUEST_EXPORTS", str(tmp_path))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(results_csv.os, "fsync", full_disk)
+    app = App(lang="en")
+    quiz = finished_round(app, load_banks()[0][0], wrong=0)
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=quiz.back))
+    assert app.top is quiz and quiz.saved[0] == "quiz.save_failed"
+    app.theme.drawn = []
+    app.draw()
+    assert any("No space left on device" in t for _, t in app.theme.drawn)
+    assert not [p for p in tmp_path.iterdir()]  # no partial file, no temporary left behind
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=quiz.back))
+    assert app.top is not quiz
     pygame.quit()
 
 
@@ -154,7 +232,7 @@ def test_choices_are_shuffled_and_a_press_answers_the_choice_it_shows():
         places.append(place)
         assert quiz.choice_buttons[place].text.endswith(q.choices[q.answer]["en"])
         app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=quiz.choice_buttons[place]))
-        assert quiz.results[-1][2] and quiz.results[-1][1] == q.answer
+        assert quiz.results[-1].right and quiz.results[-1].chosen == q.answer
         quiz.advance()
     assert len(set(places)) >= 3  # the right answer is not always in the same place
     pygame.quit()

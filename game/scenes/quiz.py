@@ -1,8 +1,9 @@
 """Quiz and classroom challenge: timed multiple-choice rounds from a bank, the explanation
-after each answer, streaks, a final score and a CSV of the results for the teacher."""
+after each answer, streaks, a final score, the missed questions to review, and the results
+as CSV files for the teacher (game.results_csv)."""
 
-import csv
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pygame
@@ -11,6 +12,7 @@ from pygame_gui.elements import UIButton, UITextEntryLine
 
 from game.paths import export_dir
 from game.quiz import load_banks, points
+from game.results_csv import ANSWER_HEADER, SUMMARY_HEADER, append_rows, dialect_for
 from game.scenes.base import Scene
 from game.widgets.image_view import draw_image
 from game.worker import Job
@@ -19,6 +21,18 @@ KEYS = {pygame.K_1: 0, pygame.K_2: 1, pygame.K_3: 2, pygame.K_4: 3, pygame.K_a: 
 
 
 ROW = 100  # a bank's button and, under it, its best round
+NAME_LENGTH = 60  # a player's or a class's name, as typed
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: object  # game.quiz.Question
+    chosen: int  # the bank's index of the choice, or −1 when the time ran out
+    letter: str  # the button it was shown on (A–D), "" when the time ran out
+    right: bool
+    seconds: float
+    points: int
+    time: str  # when it was given, "YYYY-MM-DD HH:MM:SS"
 
 
 class QuizMenuScene(Scene):
@@ -70,9 +84,12 @@ class QuizScene(Scene):
         self.bank, self.time_limit = bank, time_limit
         self.index, self.score, self.streak = 0, 0, 0
         self.chosen = None  # index chosen, or -1 for "time ran out"; None while answering
-        self.results = []  # (question, chosen, right, seconds, points)
+        self.results = []  # Answer for each question asked
         self.started = time.perf_counter()
-        self.saved = None  # the message after saving the CSV
+        self.saved = None  # (message key, values) after a try at saving
+        self.saved_ok = False  # this round's rows are in the files
+        self.tried_leaving = False  # Back was pressed once and saving failed
+        self.review = 0  # which missed question the results screen shows
         self.pictures = None  # Job drawing the question's live picture(s), if it has any
         self.shuffle = np.random.default_rng()  # each round its own order: the answer is not always A
         self.start_question()
@@ -98,9 +115,19 @@ class QuizScene(Scene):
         self.add_navigation(language=False)
         self.choice_buttons, self.next = [], None
         if self.finished:
-            self.name = self.add(UITextEntryLine((440, 420, 400, 44), ui))
-            self.name.set_text(tr("quiz.default_name"))
-            self.save = self.add(UIButton((440, 480, 400, 56), tr("quiz.save"), ui, object_id="#primary"))
+            typed = getattr(self, "typed", (tr("quiz.default_name"), ""))
+            self.name = self.add(UITextEntryLine((100, 236, 440, 44), ui))
+            self.klass = self.add(UITextEntryLine((100, 320, 440, 44), ui))
+            for entry, text in zip((self.name, self.klass), typed):
+                entry.set_text_length_limit(NAME_LENGTH)
+                entry.set_text(text)
+            self.save = self.add(UIButton((100, 384, 440, 56), tr("quiz.save"), ui, object_id="#primary"))
+            if self.saved_ok:
+                self.save.disable()
+            self.review_buttons = {}
+            if len(self.missed) > 1:
+                for step, (x, label) in {-1: (660, "◀"), 1: (1100, "▶")}.items():
+                    self.review_buttons[self.add(UIButton((x, 640, 80, 48), label, ui))] = step
             return
         for i, k in enumerate(self.order):  # button i shows choice k of the bank
             label = f"{'ABCD'[i]}.  {self.question.choices[k][tr.lang]}"
@@ -119,7 +146,9 @@ class QuizScene(Scene):
         gained = points(right, seconds, self.time_limit, self.streak)
         self.streak = self.streak + 1 if right else 0
         self.score += gained
-        self.results.append((self.question, choice, right, round(seconds, 1), gained))
+        letter = "ABCD"[self.order.index(choice)] if choice >= 0 else ""
+        self.results.append(Answer(self.question, choice, letter, right, round(seconds, 1), gained,
+                                   time.strftime("%Y-%m-%d %H:%M:%S")))
         self.chosen = choice
         self.rebuild()
 
@@ -128,29 +157,57 @@ class QuizScene(Scene):
             return
         self.index, self.chosen, self.started = self.index + 1, None, time.perf_counter()
         if self.finished:
-            self.app.record_quiz(self.bank.id, sum(r[2] for r in self.results), len(self.results), self.score)
+            self.app.record_quiz(self.bank.id, self.right, len(self.results), self.score)
         self.start_question()
         self.rebuild()
 
-    def save_results(self) -> None:
-        """Append this round to a CSV a teacher can collect (one row per question)."""
-        folder = export_dir()
-        path = folder / f"quiz-{self.bank.id}-{time.strftime('%Y%m%d')}.csv"
+    @property
+    def right(self) -> int:
+        return sum(a.right for a in self.results)
+
+    @property
+    def missed(self) -> list[Answer]:
+        return [a for a in self.results if not a.right]
+
+    def save_results(self) -> bool:
+        """Add this round to the day's two CSV files for the teacher, each whole or not at all:
+        one row per answer, and one row of summary. True when saved (now or before)."""
+        if self.saved_ok:
+            return True
+        tr = self.app.tr
+        name, klass = (entry.get_text().strip() for entry in (self.name, self.klass))
+        who = (klass, name or "?", tr.lang, self.bank.id)
+        answers = [(a.time, *who, a.question.id, a.question.text[tr.lang], a.letter,
+                    a.question.choices[a.chosen][tr.lang] if a.chosen >= 0 else tr("quiz.timeout"),
+                    int(a.right), float(a.seconds), a.points) for a in self.results]
+        summary = [(time.strftime("%Y-%m-%d %H:%M:%S"), *who, len(self.results), self.right,
+                    len(self.results) - self.right, self.score)]
+        dialect = dialect_for(tr("number.decimal"))
+        stem = f"quiz-{self.bank.id}-{time.strftime('%Y%m%d')}"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            new = not path.exists()
-            with open(path, "a", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                if new:
-                    writer.writerow(["name", "bank", "question", "topic", "chosen", "answer", "right", "seconds", "points"])
-                for q, chosen, right, seconds, gained in self.results:
-                    writer.writerow([self.name.get_text().strip() or "?", self.bank.id, q.id, q.topic,
-                                     chosen, q.answer, int(right), seconds, gained])
-            self.saved = ("quiz.saved", {"path": str(path)})
+            append_rows(export_dir() / f"{stem}.csv", ANSWER_HEADER, answers, dialect)
+            append_rows(export_dir() / f"{stem}-summary.csv", SUMMARY_HEADER, summary, dialect)
         except OSError as e:
-            self.saved = ("lab.export_failed", {"reason": e.strerror or str(e)})
+            self.saved = ("quiz.save_failed", {"reason": e.strerror or str(e)})
+            return False
+        self.saved, self.saved_ok = ("quiz.saved", {"path": str(export_dir() / f"{stem}.csv")}), True
+        self.typed = (name, klass)
+        self.rebuild()
+        return True
+
+    def leave(self) -> None:
+        """Back or Escape on the results saves them first; when saving fails the screen stays
+        and says why, and a second Back leaves without them."""
+        if self.save_results() or self.tried_leaving:
+            self.app.pop()
+        self.tried_leaving = True
 
     def handle_event(self, event):
+        leaving = event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.back \
+            or event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+        if self.finished and leaving:
+            self.leave()
+            return True
         if self.handle_navigation(event):
             return True
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
@@ -160,10 +217,12 @@ class QuizScene(Scene):
                 self.advance()
             elif self.finished and event.ui_element is self.save:
                 self.save_results()
+            elif self.finished and event.ui_element in self.review_buttons:
+                self.review = (self.review + self.review_buttons[event.ui_element]) % len(self.missed)
             else:
                 return False
             return True
-        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and self.finished and event.ui_element is self.name:
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and self.finished and event.ui_element in (self.name, self.klass):
             self.save_results()  # Enter after typing the name saves
             return True
         if event.type == pygame.KEYDOWN and not self.finished:
@@ -177,6 +236,14 @@ class QuizScene(Scene):
 
     def workers(self):
         return [self.pictures]
+
+    def exit(self):
+        if self.finished and not self.saved_ok:
+            try:  # the game closing, or another screen taking this one's place: keep the round
+                self.save_results()
+            except Exception as e:  # leaving must not fail on it
+                self.app.log_error(e)
+        super().exit()
 
     def update(self, dt):
         if self.pictures is not None and self.picture_images is None:
@@ -207,13 +274,7 @@ class QuizScene(Scene):
         theme.text(surface, tr("quiz.score", score=self.score, streak=self.streak), (w - 30, 30), role="heading",
                    colour="accent", anchor="topright")
         if self.finished:
-            right = sum(r[2] for r in self.results)
-            theme.text(surface, tr("quiz.final", right=right, n=len(self.results), score=self.score), (w // 2, 200),
-                       role="subtitle", bold=True, anchor="midtop")
-            theme.text(surface, tr("quiz.name"), (440, 392), role="small", colour="muted")
-            if self.saved:
-                key, values = self.saved
-                theme.text(surface, tr(key, **values), (w // 2, 560), role="small", colour="good", anchor="midtop", width=1000)
+            self.draw_results(surface)
             return
         q = self.question
         theme.text(surface, tr("quiz.progress", i=self.index + 1, n=len(self.bank.questions)), (100, 90), role="small", colour="muted")
@@ -232,6 +293,35 @@ class QuizScene(Scene):
         verdict = tr("quiz.right") if self.chosen == q.answer else tr("quiz.timeout") if self.chosen == -1 else tr("quiz.wrong")
         theme.text(surface, verdict, (100, 548), role="heading", bold=True, colour="good" if self.chosen == q.answer else "bad")
         theme.text(surface, q.explanation[tr.lang], (100, 580), width=860)
+
+
+    def draw_results(self, surface):
+        """Left: the score, who played, the save button. Right: the missed questions, one at a
+        time, with the right answer and its explanation."""
+        theme, tr = self.app.theme, self.app.tr
+        theme.text(surface, tr("quiz.final", right=self.right, n=len(self.results), score=self.score), (100, 90),
+                   role="subtitle", bold=True, width=460)
+        theme.text(surface, tr("quiz.name"), (100, 208), role="small", colour="muted")
+        theme.text(surface, tr("quiz.class"), (100, 292), role="small", colour="muted")
+        if self.saved:
+            key, values = self.saved
+            colour = "bad" if key == "quiz.save_failed" else "good"
+            theme.text(surface, tr(key, **values), (100, 452), role="small", colour=colour, width=460)
+        x, width = 660, 520
+        if not self.missed:
+            theme.text(surface, tr("quiz.all_right"), (x, 90), role="heading", bold=True, colour="good", width=width)
+            return
+        self.review %= len(self.missed)
+        miss = self.missed[self.review]
+        q, lang = miss.question, tr.lang
+        y = theme.text(surface, tr("quiz.review", i=self.review + 1, n=len(self.missed)), (x, 90), role="small",
+                       colour="muted").bottom + 8
+        y = theme.text(surface, q.text[lang], (x, y), role="heading", bold=True, width=width).bottom + 12
+        yours = q.choices[miss.chosen][lang] if miss.chosen >= 0 else tr("quiz.timeout")
+        y = theme.text(surface, tr("quiz.yours", choice=yours), (x, y), colour="bad", width=width).bottom + 6
+        y = theme.text(surface, tr("quiz.correct", choice=q.choices[q.answer][lang]), (x, y), colour="good",
+                       width=width).bottom + 12
+        theme.text(surface, q.explanation[lang], (x, y), role="small", width=width)
 
 
 def question_pictures(app, spec: dict) -> list:

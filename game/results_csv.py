@@ -1,0 +1,97 @@
+"""Quiz results as a teacher's spreadsheet opens them.
+
+Excel reads a CSV in the list separator of its locale: "," where the decimal mark is a point
+(English), ";" where it is a comma (Spanish). A file is written in the dialect of the language
+it is started in and keeps it (rows appended later follow the header's separator), UTF-8 with a
+byte-order mark so Excel does not read "¿" as "Â¿". Every text cell is spreadsheet-safe (OWASP's
+CSV-injection guidance): one line, and an apostrophe in front of a leading = + - @ tab or CR, so
+a name like =HYPERLINK(…) shows as text instead of running as a formula.
+
+A round is written whole: the file's old bytes and the new rows go to a temporary file that
+then replaces it, so a full disk leaves the old file as it was, never a partial row.
+"""
+
+import csv
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+ANSWER_HEADER = ("time", "class", "player", "language", "bank", "question", "question_text",
+                 "choice_letter", "choice_text", "correct", "seconds", "points")
+SUMMARY_HEADER = ("time", "class", "player", "language", "bank", "questions", "right", "wrong", "score")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    delimiter: str  # the list separator
+    decimal: str  # the decimal mark numbers are written with
+
+    def number(self, value: float) -> str:
+        return f"{value:g}".replace(".", self.decimal)
+
+
+def dialect_for(decimal: str) -> Dialect:
+    """The dialect Excel reads in a locale with this decimal mark."""
+    return Dialect(";" if decimal == "," else ",", decimal)
+
+
+def spreadsheet_safe(text: str) -> str:
+    """`text` on one line, with an apostrophe before a first character a spreadsheet would
+    take as the start of a formula."""
+    text = " ".join(str(text).splitlines()).replace("\t", " ") if text else ""
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
+
+
+def _cells(row, dialect: Dialect) -> list[str]:
+    return [dialect.number(v) if isinstance(v, float) else str(v) if isinstance(v, int) else spreadsheet_safe(v)
+            for v in row]
+
+
+def existing_dialect(path: Path, fallback: Dialect) -> Dialect:
+    """The dialect a file was started in (from its header), or `fallback` for a new file."""
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            header = f.readline()
+    except FileNotFoundError:
+        return fallback
+    return dialect_for(",") if header.count(";") > header.count(",") else dialect_for(".")
+
+
+def append_rows(path: Path, header, rows, dialect: Dialect) -> None:
+    """Add `rows` to the CSV at `path` (a new file gets the BOM and `header`), all or nothing.
+    OSError when it cannot be written; the file is then as it was."""
+    path = Path(path)
+    dialect = existing_dialect(path, dialect)
+    old = path.read_bytes() if path.exists() else b""
+    if old and not old.endswith(b"\n"):
+        old += b"\r\n"  # a file cut short by an earlier failure elsewhere: start on a line of its own
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
+    if not old:
+        buffer.write(BOM)
+        writer.writerow(header)
+    writer.writerows(_cells(row, dialect) for row in rows)
+    data = old + buffer.getvalue().encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a results file as dicts (as a spreadsheet would split them)."""
+    dialect = existing_dialect(path, dialect_for("."))
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f, delimiter=dialect.delimiter))

@@ -1,0 +1,72 @@
+"""The teacher's results files: read back as a spreadsheet reads them (the BOM, the
+locale's separator and decimal mark), never a formula, never a partial row."""
+
+import csv
+
+import pytest
+
+from game.results_csv import BOM, append_rows, dialect_for, read_rows, spreadsheet_safe
+
+HEADER = ("player", "seconds", "points")
+
+HOSTILE = ["=HYPERLINK(\"http://x\",\"clic\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", " =1+1", "\t=1",
+           "Ana, \"la\" de\nsegundo", "x" * 500, "¿Quién? Ñandú"]
+
+
+@pytest.mark.parametrize("decimal,delimiter", [(",", ";"), (".", ",")])
+def test_a_file_has_the_bom_and_the_separator_and_decimal_mark_of_its_locale(tmp_path, decimal, delimiter):
+    path = tmp_path / "r.csv"
+    append_rows(path, HEADER, [("Ana", 3.5, 140)], dialect_for(decimal))
+    raw = path.read_bytes()
+    assert raw.startswith(BOM.encode("utf-8"))
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines == [delimiter.join(HEADER), delimiter.join(["Ana", f"3{decimal}5", "140"])]
+    # a file keeps the dialect it was started in, whatever language appends to it later
+    append_rows(path, HEADER, [("Beto", 1.25, 100)], dialect_for("." if decimal == "," else ","))
+    assert [r["player"] for r in read_rows(path)] == ["Ana", "Beto"]
+    assert read_rows(path)[1]["seconds"] == f"1{decimal}25"
+
+
+def test_every_hostile_name_comes_back_as_one_text_cell_that_is_not_a_formula(tmp_path):
+    path = tmp_path / "r.csv"
+    append_rows(path, HEADER, [(name, 1.0, 0) for name in HOSTILE], dialect_for(","))
+    rows = read_rows(path)
+    assert len(rows) == len(HOSTILE) and all(set(r) == set(HEADER) for r in rows)
+    for name, row in zip(HOSTILE, rows):
+        cell = row["player"]
+        assert "\n" not in cell and "\r" not in cell and "\t" not in cell
+        assert not cell.lstrip().startswith(("=", "+", "-", "@")), cell
+        assert cell.lstrip("'").replace(" ", "") == " ".join(name.splitlines()).replace("\t", " ").replace(" ", "")
+    with open(path, encoding="utf-8-sig", newline="") as f:  # the raw file is valid CSV, a row a line
+        assert len(list(csv.reader(f, delimiter=";"))) == len(HOSTILE) + 1
+
+
+def test_spreadsheet_safe_leaves_ordinary_text_alone():
+    assert spreadsheet_safe("María José") == "María José"
+    assert spreadsheet_safe("−0,5 (signo menos tipográfico)") == "−0,5 (signo menos tipográfico)"
+    assert spreadsheet_safe("") == ""
+
+
+def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(tmp_path, monkeypatch):
+    from game import results_csv
+
+    path = tmp_path / "r.csv"
+    append_rows(path, HEADER, [("Bea", 2.0, 120)], dialect_for("."))
+    before = path.read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(results_csv.os, "fsync", full_disk)
+    with pytest.raises(OSError):
+        append_rows(path, HEADER, [("x" * 10, 1.0, 0)], dialect_for("."))
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["r.csv"]
+    monkeypatch.undo()
+    append_rows(path, HEADER, [("Carla", 1.0, 110)], dialect_for("."))
+    assert [r["player"] for r in read_rows(path)] == ["Bea", "Carla"]
+    # a first write that fails leaves no header-less file behind
+    with monkeypatch.context() as m:
+        m.setattr(results_csv.os, "fsync", full_disk)
+        with pytest.raises(OSError):
+            append_rows(tmp_path / "new.csv", HEADER, [("Ana", 1.0, 0)], dialect_for("."))
+    assert not (tmp_path / "new.csv").exists()
