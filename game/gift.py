@@ -1,0 +1,106 @@
+"""Moodle's GIFT quiz format (https://docs.moodle.org/en/GIFT_format), for the multiple-choice
+questions a bank holds: one language per file.
+
+    // topic: forward
+    ::fwd-markov::In the forward process, what does x_t depend on? {
+    	=Only on x_\\{t−1\\} and fresh noise
+    	~On every image in the data set
+    	####It is a fixed Markov chain …
+    }
+
+Writing escapes what Moodle's exporter escapes (qformat_gift::repchar: \\ # = ~ { } : and line
+breaks); reading follows Moodle's importer (qformat_gift::readquestion): questions are
+separated by blank lines, // starts a comment line, ::name:: is optional, answers lie between
+the first { and }, "=" marks the right answer, "~" a wrong one, "#" an answer's feedback and
+"####" the general feedback, which becomes the explanation.
+"""
+
+from pathlib import Path
+
+from game.levels import LevelError
+
+RESERVED = {"\\": "\\\\", "#": "\\#", "=": "\\=", "~": "\\~", "{": "\\{", "}": "\\}", ":": "\\:", "\n": "\\n", "\r": ""}
+PLACEHOLDERS = {"\\:": "\x01", "\\#": "\x02", "\\=": "\x03", "\\{": "\x04", "\\}": "\x05", "\\~": "\x06", "\\n": "\x07"}
+CHARACTERS = {"\x01": ":", "\x02": "#", "\x03": "=", "\x04": "{", "\x05": "}", "\x06": "~", "\x07": "\n"}
+
+
+class GiftError(LevelError):
+    """A GIFT file that cannot be read as a bank; str() names the file, the line and what was expected."""
+
+
+def escape(text: str) -> str:
+    return "".join(RESERVED.get(c, c) for c in text)
+
+
+def bank_to_gift(bank, lang: str) -> str:
+    """The bank's questions in `lang` as GIFT text."""
+    blocks = [f"// Diffusion Quest · {bank.title[lang]} ({lang})"]
+    for q in bank.questions:
+        answers = [f"\t{'=' if i == q.answer else '~'}{escape(c[lang])}" for i, c in enumerate(q.choices)]
+        blocks.append("\n".join([f"// topic: {q.topic}", f"::{escape(q.id)}::{escape(q.text[lang])} {{", *answers,
+                                 f"\t####{escape(q.explanation[lang])}", "}"]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _pre(text: str) -> str:
+    text = text.replace("\\\\", "\x00")
+    for escaped, placeholder in PLACEHOLDERS.items():
+        text = text.replace(escaped, placeholder)
+    return text.replace("\x00", "\\")
+
+
+def _post(text: str) -> str:
+    return "".join(CHARACTERS.get(c, c) for c in text).strip()
+
+
+def _blocks(text: str):
+    """(first line number, lines) of each question: runs of lines between blank lines."""
+    block, start = [], 0
+    for number, line in enumerate(text.splitlines() + [""], 1):
+        if line.strip():
+            block, start = block + [line], start or number
+        elif block:
+            yield start, block
+            block, start = [], 0
+
+
+def read_gift(path: Path, topic: str | None = None) -> list[dict]:
+    """The multiple-choice questions of a GIFT file, as dicts with id, topic, text, choices (4),
+    answer and explanation (texts in one language). A question's topic is its "// topic:" line,
+    else `topic`. GiftError for anything else."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise GiftError(f"{path.name}: cannot be read as UTF-8 text ({e})") from None
+    questions = []
+    for line_number, lines in _blocks(text):
+        where = f"{path.name}: line {line_number}"
+        own_topic = next((ln.split(":", 1)[1].strip() for ln in lines if ln.strip().startswith("// topic:")), topic)
+        body = _pre("\n".join(ln for ln in lines if not ln.strip().startswith("//")).strip())
+        if not body or body.startswith("$CATEGORY:"):
+            continue
+        name = None
+        if body.startswith("::") and "::" in body[2:]:
+            name, body = body[2:].split("::", 1)
+            name, body = _post(name), body.strip()
+        start, end = body.find("{"), body.find("}")
+        if start < 0 or end < start:
+            raise GiftError(f"{where}: expected the answers between {{ and }}")
+        answers, question = body[start + 1:end].strip(), body[:start] + body[end + 1:]
+        explanation = ""
+        if "####" in answers:
+            answers, explanation = answers[:answers.rindex("####")].strip(), answers[answers.rindex("####") + 4:]
+        parts = [a.strip() for a in answers.replace("=", "~=").split("~") if a.strip()]
+        right = [i for i, a in enumerate(parts) if a.startswith("=")]
+        if len(parts) != 4 or len(right) != 1:
+            raise GiftError(f"{where}: expected a multiple-choice question with 4 answers, one right (=) and three "
+                            f"wrong (~); found {len(parts)} answers, {len(right)} right")
+        if not own_topic:
+            raise GiftError(f"{where}: no topic: add a line '// topic: forward' (or another) above it")
+        choices = [_post(a.lstrip("=").split("#", 1)[0]) for a in parts]
+        questions.append({"id": name or f"q{len(questions) + 1}", "topic": own_topic, "text": _post(question),
+                          "choices": choices, "answer": right[0], "explanation": _post(explanation)})
+    if not questions:
+        raise GiftError(f"{path.name}: no questions found")
+    return questions
