@@ -43,7 +43,7 @@ def test_train_resume_and_export_record_the_runs(tmp_path):
     assert training["command"] == (f"python -m training.train --run {run} --steps 3 --batch-size 4 --device cpu "
                                    f"--workers 1 && python -m training.export --run {run} --dest {dest}")
     model = load_model(dest)  # the game loads what the export wrote, and samples it as trained
-    assert (model.prediction_type, model.spacing, model.clip_sample) == ("v_prediction", "trailing", None)
+    assert (model.prediction_type, model.spacing, model.clip_sample) == ("v_prediction", "trailing", 1.5)
     assert model.schedule.zero_terminal_snr and model.schedule.alphas_cumprod[-1] == 0
     x = np.zeros((1, 3, 32, 32), np.float32)
     assert np.isfinite(model(x, 500, model.encode_prompt("red star"))).all()

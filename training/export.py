@@ -55,8 +55,10 @@ def export_unet(run: Path, dest: Path) -> dict:
         "schedule": {"kind": cfg["schedule"], "num_steps": cfg["num_train_timesteps"],
                      "zero_terminal_snr": cfg.get("zero_terminal_snr", False)},
         # how to sample it, so that no caller needs to know: trailing starts every run at x_T
-        # (Lin et al. 2023); clipping x̂_0 is only a crutch for an ε model at ᾱ ≈ 0
-        "sampling": {"spacing": "trailing", "clip_sample": None},
+        # (Lin et al. 2023); a pixel model's x̂_0 is clipped to ±1.5 so that guidance, which
+        # extrapolates past the data, burns colours but never leaves [−1.5, 1.5] (README);
+        # latents have no such range
+        "sampling": {"spacing": "trailing", "clip_sample": None if latent else 1.5},
         "training": {
             "command": ckpt.get("command", f"python -m training.train{' --config latent8' if latent else ''} --run {run} "
                                            f"--steps {cfg['steps']}") + f" && python -m training.export --run {run} --dest {dest}",
