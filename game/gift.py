@@ -88,9 +88,8 @@ def read_gift(path: Path, topic: str | None = None) -> list[dict]:
         if start < 0 or end < start:
             raise GiftError(f"{where}: expected the answers between {{ and }}")
         answers, question = body[start + 1:end].strip(), body[:start] + body[end + 1:]
-        explanation = ""
-        if "####" in answers:
-            answers, explanation = answers[:answers.rindex("####")].strip(), answers[answers.rindex("####") + 4:]
+        answers, _, explanation = answers.rpartition("####") if "####" in answers else (answers, "", "")
+        answers = answers.strip()
         parts = [a.strip() for a in answers.replace("=", "~=").split("~") if a.strip()]
         right = [i for i, a in enumerate(parts) if a.startswith("=")]
         if len(parts) != 4 or len(right) != 1:

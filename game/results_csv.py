@@ -52,22 +52,20 @@ def _cells(row, dialect: Dialect) -> list[str]:
             for v in row]
 
 
-def existing_dialect(path: Path, fallback: Dialect) -> Dialect:
-    """The dialect a file was started in (from its header), or `fallback` for a new file."""
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            header = f.readline()
-    except FileNotFoundError:
+def existing_dialect(data: bytes, fallback: Dialect) -> Dialect:
+    """The dialect a file's bytes were started in (from its header), or `fallback` for none."""
+    if not data:
         return fallback
-    return dialect_for(",") if header.count(";") > header.count(",") else dialect_for(".")
+    header = data.split(b"\n", 1)[0]
+    return dialect_for(",") if header.count(b";") > header.count(b",") else dialect_for(".")
 
 
 def append_rows(path: Path, header, rows, dialect: Dialect) -> None:
     """Add `rows` to the CSV at `path` (a new file gets the BOM and `header`), all or nothing.
     OSError when it cannot be written; the file is then as it was."""
     path = Path(path)
-    dialect = existing_dialect(path, dialect)
     old = path.read_bytes() if path.exists() else b""
+    dialect = existing_dialect(old, dialect)
     if old and not old.endswith(b"\n"):
         old += b"\r\n"  # a file cut short by an earlier failure elsewhere: start on a line of its own
     buffer = io.StringIO()
@@ -92,6 +90,6 @@ def append_rows(path: Path, header, rows, dialect: Dialect) -> None:
 
 def read_rows(path: Path) -> list[dict]:
     """The rows of a results file as dicts (as a spreadsheet would split them)."""
-    dialect = existing_dialect(path, dialect_for("."))
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f, delimiter=dialect.delimiter))
+    text = Path(path).read_bytes()
+    dialect = existing_dialect(text, dialect_for("."))
+    return list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"), newline=""), delimiter=dialect.delimiter))

@@ -22,6 +22,7 @@ KEYS = {pygame.K_1: 0, pygame.K_2: 1, pygame.K_3: 2, pygame.K_4: 3, pygame.K_a: 
 
 ROW = 100  # a bank's button and, under it, its best round
 NAME_LENGTH = 60  # a player's or a class's name, as typed
+STAMP = "%Y-%m-%d %H:%M:%S"  # the time of an answer or a round in the teacher's files
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Answer:
     right: bool
     seconds: float
     points: int
-    time: str  # when it was given, "YYYY-MM-DD HH:MM:SS"
+    time: str  # when it was given (STAMP)
 
 
 class QuizMenuScene(Scene):
@@ -90,6 +91,7 @@ class QuizScene(Scene):
         self.saved_ok = False  # this round's rows are in the files
         self.tried_leaving = False  # Back was pressed once and saving failed
         self.review = 0  # which missed question the results screen shows
+        self.typed = None  # (name, class) as saved, kept when the results screen is rebuilt
         self.pictures = None  # Job drawing the question's live picture(s), if it has any
         self.shuffle = np.random.default_rng()  # each round its own order: the answer is not always A
         self.start_question()
@@ -115,7 +117,7 @@ class QuizScene(Scene):
         self.add_navigation(language=False)
         self.choice_buttons, self.next = [], None
         if self.finished:
-            typed = getattr(self, "typed", (tr("quiz.default_name"), ""))
+            typed = self.typed or (tr("quiz.default_name"), "")
             self.name = self.add(UITextEntryLine((100, 236, 440, 44), ui))
             self.klass = self.add(UITextEntryLine((100, 320, 440, 44), ui))
             for entry, text in zip((self.name, self.klass), typed):
@@ -148,7 +150,7 @@ class QuizScene(Scene):
         self.score += gained
         letter = "ABCD"[self.order.index(choice)] if choice >= 0 else ""
         self.results.append(Answer(self.question, choice, letter, right, round(seconds, 1), gained,
-                                   time.strftime("%Y-%m-%d %H:%M:%S")))
+                                   time.strftime(STAMP)))
         self.chosen = choice
         self.rebuild()
 
@@ -180,19 +182,19 @@ class QuizScene(Scene):
         answers = [(a.time, *who, a.question.id, a.question.text[tr.lang], a.letter,
                     a.question.choices[a.chosen][tr.lang] if a.chosen >= 0 else tr("quiz.timeout"),
                     int(a.right), float(a.seconds), a.points) for a in self.results]
-        summary = [(time.strftime("%Y-%m-%d %H:%M:%S"), *who, len(self.results), self.right,
+        summary = [(time.strftime(STAMP), *who, len(self.results), self.right,
                     len(self.results) - self.right, self.score)]
         dialect = dialect_for(tr("number.decimal"))
-        stem = f"quiz-{self.bank.id}-{time.strftime('%Y%m%d')}"
+        stem = export_dir() / f"quiz-{self.bank.id}-{time.strftime('%Y%m%d')}"
+        answers_path, summary_path = stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + "-summary.csv")
         try:
-            append_rows(export_dir() / f"{stem}.csv", ANSWER_HEADER, answers, dialect)
-            append_rows(export_dir() / f"{stem}-summary.csv", SUMMARY_HEADER, summary, dialect)
+            append_rows(answers_path, ANSWER_HEADER, answers, dialect)
+            append_rows(summary_path, SUMMARY_HEADER, summary, dialect)
         except OSError as e:
             self.saved = ("quiz.save_failed", {"reason": e.strerror or str(e)})
             return False
-        self.saved, self.saved_ok = ("quiz.saved", {"path": str(export_dir() / f"{stem}.csv")}), True
-        self.typed = (name, klass)
-        self.rebuild()
+        self.saved, self.saved_ok, self.typed = ("quiz.saved", {"path": str(answers_path)}), True, (name, klass)
+        self.save.disable()
         return True
 
     def leave(self) -> None:
@@ -293,7 +295,6 @@ class QuizScene(Scene):
         verdict = tr("quiz.right") if self.chosen == q.answer else tr("quiz.timeout") if self.chosen == -1 else tr("quiz.wrong")
         theme.text(surface, verdict, (100, 548), role="heading", bold=True, colour="good" if self.chosen == q.answer else "bad")
         theme.text(surface, q.explanation[tr.lang], (100, 580), width=860)
-
 
     def draw_results(self, surface):
         """Left: the score, who played, the save button. Right: the missed questions, one at a
