@@ -140,6 +140,12 @@ def test_the_results_screen_reviews_each_missed_question_with_its_answer_and_exp
     app.theme.drawn = []
     app.draw()
     assert bank.questions[1].text["es"] in [t for _, t in app.theme.drawn]
+    # what is typed survives a language switch (which rebuilds the screen)
+    quiz.name.set_text("Zoé")
+    app.dispatch(pygame.event.Event(pygame_gui.UI_TEXT_ENTRY_CHANGED, ui_element=quiz.name, text="Zoé"))
+    app.switch_language()
+    assert quiz.name.get_text() == "Zoé"
+    app.switch_language()
     # leaving with Escape saves first
     assert not list(tmp_path.glob("*.csv"))
     app.dispatch(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode=""))

@@ -91,7 +91,7 @@ class QuizScene(Scene):
         self.saved_ok = False  # this round's rows are in the files
         self.tried_leaving = False  # Back was pressed once and saving failed
         self.review = 0  # which missed question the results screen shows
-        self.typed = None  # (name, class) as saved, kept when the results screen is rebuilt
+        self.typed = None  # (name, class) as typed, kept when the results screen is rebuilt
         self.pictures = None  # Job drawing the question's live picture(s), if it has any
         self.shuffle = np.random.default_rng()  # each round its own order: the answer is not always A
         self.start_question()
@@ -224,6 +224,9 @@ class QuizScene(Scene):
             else:
                 return False
             return True
+        if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and self.finished and event.ui_element in (self.name, self.klass):
+            self.typed = (self.name.get_text(), self.klass.get_text())  # a language switch rebuilds the entries
+            return False
         if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and self.finished and event.ui_element in (self.name, self.klass):
             self.save_results()  # Enter after typing the name saves
             return True
