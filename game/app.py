@@ -57,7 +57,7 @@ class App:
         self.stack: list = []
         self.clock = pygame.time.Clock()
         self.running = True
-        self._model = self._latent_model = self._judge = None
+        self._models, self._judge = {}, None
         self.focus = None  # the widget the keyboard drives (Tab moves it)
         if fullscreen:
             self.toggle_fullscreen()
@@ -65,19 +65,22 @@ class App:
     # assets, loaded once ------------------------------------------------------------------
     @property
     def model(self):
-        if self._model is None:
-            from sim_core.model import load_model
-
-            self._model = load_model()
-        return self._model
+        return self.loaded("pixel")
 
     @property
     def latent_model(self):
-        if self._latent_model is None:
-            from sim_core.model import load_latent_model
+        return self.loaded("latent")
 
-            self._latent_model = load_latent_model()
-        return self._latent_model
+    def loaded(self, which: str):
+        """The model `which` names ("pixel", "latent", or "flawed": the earlier ε model on the
+        plain cosine schedule), loaded on first use."""
+        if which not in self._models:
+            from sim_core import model
+
+            loaders = {"pixel": model.load_model, "latent": model.load_latent_model,
+                       "flawed": lambda: model.load_model(model.FLAWED_SCHEDULE_MODEL)}
+            self._models[which] = loaders[which]()
+        return self._models[which]
 
     def try_judge(self):
         """(the judge, None), or (None, the message saying why it cannot be loaded)."""
@@ -87,11 +90,11 @@ class App:
             self.log_error(e)
             return None, ("error.judge", {"reason": str(e)})
 
-    def try_model(self, latent: bool = False):
+    def try_model(self, latent: bool = False, which: str | None = None):
         """(the model, None), or (None, the message saying why it cannot be loaded): a broken
         model folder is a message on screen, never a traceback."""
         try:
-            return (self.latent_model if latent else self.model), None
+            return self.loaded(which or ("latent" if latent else "pixel")), None
         except Exception as e:
             return None, ("error.model", {"reason": str(e)})
 

@@ -160,6 +160,12 @@ KINDS = {
         "guidance": Number(0.0, 30.0, 7.5),
         # speedup_guess: the player's guess, before the run, of how many times faster the latent side is
         "predict_faster": Range(1.0, 100.0, None)}),
+    "flawed_schedule": Kind(("darkest_guess",), {
+        # model A (ᾱ_T > 0, ε) and model B (ᾱ_T = 0, v) draw the prompt from the same `seeds` noises
+        "seeds": Number(4, 32, 16, whole=True), "steps": Number(10, 100, 25, whole=True),
+        "guidance": Number(0.0, 30.0, 3.0),
+        # darkest_guess: the player's guess, before the run, of model A's darkest background (0–100 %)
+        "predict_darkest": Range(0, 100, None, whole=True)}),
     "sampling": Kind(("judge_confidence", "ssim", "restored", "budget_steps", "guided", "settle_t"), {
         "samplers": Choices(SAMPLERS, ("ddim",)),
         # a slider left out is not offered: the run takes FIXED's value (and starts from noise)
@@ -178,7 +184,8 @@ KINDS = {
         "prompt": Prompt(), "editable_prompt": Flag(), "show_attention": Flag(), "skips": Flag()}),
 }
 # a metric that measures against a control the player sets needs that control offered
-METRIC_NEEDS = {"settle_t": "predict_t", "speedup_guess": "predict_faster", "jump_guess": "predict_variance"}
+METRIC_NEEDS = {"settle_t": "predict_t", "speedup_guess": "predict_faster", "jump_guess": "predict_variance",
+                "darkest_guess": "predict_darkest"}
 FIXED = {"steps": 50, "guidance": 7.5}  # a sampling level's values when it offers no slider for them
 METRICS = {name: kind.metrics for name, kind in KINDS.items()}
 

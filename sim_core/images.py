@@ -34,3 +34,12 @@ def mean_saturation(images: np.ndarray) -> float:
     rgb = (np.clip(images, -1, 1) + 1) / 2
     hi, lo = rgb.max(axis=1), rgb.min(axis=1)
     return float(np.mean(np.where(hi > 0, (hi - lo) / np.maximum(hi, 1e-8), 0)))
+
+
+def background_brightness(images: np.ndarray) -> np.ndarray:
+    """Each image's background brightness, 0 (black) to 1 (white): the mean of its four 3×3
+    corners. The shapes world keeps every shape clear of them (its centre lies radius + 1.5
+    from each edge), and averaging opposite corners cancels the background's slight ramp."""
+    corners = [images[:, :, :3, :3], images[:, :, :3, -3:], images[:, :, -3:, :3], images[:, :, -3:, -3:]]
+    mean = np.mean([c.mean(axis=(1, 2, 3)) for c in corners], axis=0)
+    return (np.clip(mean, -1, 1) + 1) / 2

@@ -191,7 +191,7 @@ def test_lab_shows_a_broken_model_as_a_message(app, tmp_path, monkeypatch):
     from game.scenes.lab import LabScene
 
     monkeypatch.setattr(sim_core.model, "DEFAULT_MODEL", tmp_path / "missing")
-    app._model = None
+    app._models.clear()
     lab = LabScene(app)
     app.push(lab)
     lab.toggle_run()

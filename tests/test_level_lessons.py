@@ -43,6 +43,8 @@ def ends(level) -> list[tuple[str, dict]]:
     elif kind == "latent":
         plays += [(f"{key}={c[key][end]}", {key: c[key][end]}) for key in ("steps", "predict_faster") if c[key]
                   for end in ("min", "max")]
+    elif kind == "flawed_schedule":
+        plays += [(f"guess={c['predict_darkest'][end]}", {"guess": c["predict_darkest"][end]}) for end in ("min", "max")]
     elif kind == "toy2d":
         plays += [("hidden=4", {"hidden": 4}), ("hidden=128", {"hidden": 128}),
                   ("steps=2", {"steps": 2}), ("steps=200", {"steps": 200}), ("schedule=cosine", {"schedule": "cosine"})]
@@ -78,6 +80,10 @@ def stars_for(app, level, changes: dict) -> tuple[int, object]:
             scene.guess = changes.get("predict_faster", scene.guess)
             press(app, scene.go)
             assert app.run_until(lambda: scene.final_score is not None, timeout=600)
+        elif level.kind == "flawed_schedule":
+            scene.guess = changes.get("guess", scene.guess)
+            press(app, scene.go)
+            assert app.run_until(lambda: scene.final_score is not None, timeout=600)
         elif level.kind == "toy2d":
             scene.values.update(changes)
             press(app, scene.train_button)
@@ -106,6 +112,7 @@ MIDDLE = {
     "fast-samplers": {"sampler": "ddim", "steps": 15},
     "reverse-ddpm": {"predict_t": 350},  # x̂₀ settles at t = 349 here
     "score-view": {"schedule": "cosine", "hidden": 128},  # neither alone is enough
+    "flawed-schedule": {"guess": 30},  # A's darkest background is 29 % here (the real one 7 %, B's 12 %)
 }
 
 
@@ -172,5 +179,24 @@ def test_the_forward_level_hides_the_coefficients_until_check(app):
         assert signal in drawn() and app.tr.number(float(scene.schedule.signal_scale[999]), ".3f") not in drawn()
         press(app, scene.check)
         assert scene.message[0] == "forward.less_t"
+    finally:
+        app.pop()
+
+
+def test_the_flawed_schedule_level_shows_what_lin_et_al_found(app):
+    """From the same noises, the ε model trained with ᾱ_T > 0 cannot draw the dark backgrounds
+    the world has: its darkest lies ≥ 15 points above the real darkest, while the v model with
+    ᾱ_T = 0 comes within 8 points; the ε model's backgrounds crowd toward grey (a narrower
+    spread than the real ones)."""
+    from game.scenes.campaign import level_scene
+
+    scene = level_scene(app, LEVELS["flawed-schedule"])
+    app.push(scene)
+    try:
+        press(app, scene.go)
+        assert app.run_until(lambda: scene.final_score is not None, timeout=600)
+        r, b = scene.ranges(), scene.backgrounds
+        assert r["a_min"] - r["real_min"] >= 0.15 and r["b_min"] - r["real_min"] <= 0.08, r
+        assert b["a"].std() < 0.8 * b["real"].std() and b["b"].std() > 0.7 * b["real"].std(), {k: v.std() for k, v in b.items()}
     finally:
         app.pop()

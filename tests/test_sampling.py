@@ -124,3 +124,18 @@ def test_every_denoiser_meets_the_protocol_the_samplers_drive():
         assert denoiser.prediction_type in ("epsilon", "v_prediction")
     assert WithoutSkips(model).prediction_type == model.prediction_type == "v_prediction"
     assert not isinstance(object(), Denoiser)
+
+
+def test_the_flawed_schedule_model_is_the_earlier_eps_model_on_the_plain_cosine_schedule():
+    """Level 12's model A: ε-prediction, ᾱ_T > 0, sampled with leading spacing, so its first
+    step is t = 960 at 25 steps (t = 999 would divide x̂₀ by √ᾱ_999 ≈ 5e-5), where √ᾱ ≈ 0.06
+    of the image is still in x_t; the shipped v model starts at t = 999 with ᾱ = 0."""
+    from sim_core.model import FLAWED_SCHEDULE_MODEL, load_model
+    from sim_core.sampling import sampler_for
+
+    a, b = load_model(FLAWED_SCHEDULE_MODEL), load_model()
+    assert (a.prediction_type, a.spacing, b.prediction_type, b.spacing) == ("epsilon", "leading", "v_prediction", "trailing")
+    assert 1e-9 < a.schedule.alphas_cumprod[999] < 1e-8 and b.schedule.alphas_cumprod[999] == 0
+    first = int(sampler_for(a, "ddim", 25).timesteps[0])
+    assert first == 960 and 0.05 < np.sqrt(a.schedule.alphas_cumprod[first]) < 0.07
+    assert int(sampler_for(b, "ddim", 25).timesteps[0]) == 999

@@ -56,3 +56,21 @@ def test_image_helpers_match_skimage_saturation():
     grid = make_grid(images, cols=2, pad=1, scale=2)
     assert grid.shape == (2 * 65 + 1, 2 * 65 + 1, 3)
     np.testing.assert_array_equal(grid[1:3, 1:3], to_rgb8(images[0])[:1, :1].repeat(2, 0).repeat(2, 1))
+
+
+def test_background_brightness_reads_the_background_not_the_shape():
+    """The corners are background for every shape at every size and place: they agree with the
+    pixels well away from the shape (the background's ramp ±0.08 allows a little), and a shape
+    painted in the middle of a flat field does not move them."""
+    from sim_core.images import background_brightness
+
+    items = [render_seed(s) for s in range(300)]
+    measured = background_brightness(np.stack([i.image for i in items]))
+    ys, xs = np.mgrid[0:32, 0:32] + 0.5
+    for item, value in zip(items, measured):
+        far = np.hypot(xs - item.center[0], ys - item.center[1]) > 1.3 * item.radius + 1
+        assert abs(value - (item.image[:, far].mean() + 1) / 2) < 0.05, item.prompt
+    flat = np.full((2, 3, 32, 32), -0.6, np.float32)
+    flat[1, :, 4:28, 4:28] = 1.0
+    np.testing.assert_allclose(background_brightness(flat), [0.2, 0.2], atol=1e-6)
+    assert measured.min() < 0.1 and measured.max() > 0.45  # the world's backgrounds: near black to mid-grey

@@ -7,6 +7,7 @@ from game.levels import load_campaign
 from game.quiz import QuizError, checkpoint_bank, checkpoint_id, load_banks, load_chapters
 from game.scenes.activities import ForwardLevel, SchedulesLevel, UNetLevel, WalkJumpLevel
 from game.scenes.base import Scene
+from game.scenes.flawed_level import FlawedScheduleLevel
 from game.scenes.latent_level import LatentLevel
 from game.scenes.quiz import QuizScene
 from game.scenes.sampling_level import SamplingLevel
@@ -20,6 +21,7 @@ ACTIVITIES = {
     "sampling": SamplingLevel,
     "toy2d": ScoreLevel,
     "latent": LatentLevel,
+    "flawed_schedule": FlawedScheduleLevel,
 }
 
 
