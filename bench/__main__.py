@@ -5,7 +5,8 @@
 (a) one U-Net evaluation at batch 1 and 2, numpy vs the torch twin, same weights and
     thread count, and at batch 2 with one thread each, as the game runs it on 2 cores;
 (b) a 50-step guided DDIM sample and a 1000-step DDPM sample, ours vs
-    torch + diffusers' scheduler; (c) q_sample on a batch, numba vs plain numpy;
+    torch + diffusers' scheduler, and the guided sample against the ε model it replaced;
+(c) q_sample on a batch, numba vs plain numpy;
 (d) the U-Net's achieved GFLOP/s against this machine's float32 matmul peak (counting a
     convolution's direct multiply-adds, whatever way it is computed), and the time of its
     convolutions' matrix products alone (the floor BLAS sets under Winograd and im2col);
@@ -157,7 +158,7 @@ def main():
     from threadpoolctl import threadpool_limits
 
     from sim_core.forward import q_sample, scaled_sum_reference
-    from sim_core.model import DEFAULT_MODEL, load_model
+    from sim_core.model import DEFAULT_MODEL, FLAWED_SCHEDULE_MODEL, load_model
     from sim_core.sampling import sample
     from sim_core.schedules import DIFFUSERS_NAMES
     from training.evaluate import TorchDenoiser
@@ -215,9 +216,18 @@ def main():
             for t in sched.timesteps:
                 e = twin.net(torch.cat([x, x]), t.repeat(2), context=ctx)
                 eps = e[:1] + 7.5 * (e[1:] - e[:1])
-                x = sched.step(eps, t, x).prev_sample
+                x = sched.step(eps, t, x, use_clipped_model_output=model.clip_sample is not None).prev_sample
 
     rows.append(("DDIM 50 steps, guidance 7.5 (100 evaluations)", *side_by_side(ours_ddim, torch_ddim, 1), ""))
+
+    # the same sample before v-prediction, zero terminal SNR and clipping: the earlier ε model
+    # (its card: leading spacing, no clipping), same architecture, x_T and prompt
+    earlier = load_model(FLAWED_SCHEDULE_MODEL)
+    earlier_cond = earlier.encode_prompt("red star")
+    rows.append(("DDIM 50 steps, guidance 7.5: v model vs the ε model before it",
+                 *side_by_side(ours_ddim, lambda: sample(earlier, x_T, earlier.schedule, sampler="ddim", steps=50,
+                                                         guidance=7.5, cond=earlier_cond), 1),
+                 "right column: the ε model, leading spacing, unclipped (both ours)"))
 
     def ours_ddpm():
         sample(model, x_T, s, sampler="ddpm", steps=1000, guidance=1.0, cond=cond, rng=np.random.default_rng(0))

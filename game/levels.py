@@ -49,6 +49,13 @@ class Level:
         lower = self.objective["better"] == "lower"
         return sum((score <= t) if lower else (score >= t) for t in self.objective["stars"])
 
+    def most_stars(self, tries: int) -> int:
+        """The most stars try number `tries` (1, 2, …) can earn: objective.stars_by_try, whose
+        last entry holds for every later try ([3, 2, 1]: a first answer counts, so an answer
+        found by bisecting on the feedback of earlier tries earns less). No list: 3 always."""
+        by_try = self.objective.get("stars_by_try", [3])
+        return by_try[min(max(tries, 1), len(by_try)) - 1]
+
 
 def read_toml(path: Path, error=None) -> dict:
     """A TOML file as a table; `error` (LevelError or a subclass) naming the file, and the
@@ -129,6 +136,12 @@ def parse_level(path: Path, data: dict) -> Level:
     stars = _need(objective, "stars", list, path, "a list of 3 numbers, easiest first", "objective.")
     if len(stars) != 3 or not all(map(is_number, stars)) or stars != sorted(stars, reverse=better == "lower"):
         raise LevelError(f"{path.name}: field 'objective.stars' must be a list of 3 finite numbers, easiest first; got {stars!r}")
+    by_try = objective.get("stars_by_try", [3])
+    if (not isinstance(by_try, list) or not 1 <= len(by_try) <= 3 or not all(isinstance(n, int) and not isinstance(n, bool)
+                                                                          and 1 <= n <= 3 for n in by_try)
+            or by_try != sorted(by_try, reverse=True)):
+        raise LevelError(f"{path.name}: field 'objective.stars_by_try' must be a list of 1 to 3 whole numbers from 3 "
+                         f"down to 1, the most stars the first, second, … try can earn (e.g. [3, 2, 1]); got {by_try!r}")
     try:
         check_prompt(prompt, "target.prompt", allow_empty=not KIND_TABLE[kind].draws_target)
         controls = check_controls(kind, data.get("controls", {}), prompt)

@@ -47,7 +47,7 @@ class ForwardLevel(LevelScene):
 
     def check_score(self):
         super().check_score()
-        if self.result[1] < 3:  # which way: the signal left at the judged t against the threshold
+        if self.level.stars(self.result[0]) < 3:  # which way: the signal left at the judged t against the threshold
             signal = float(self.schedule.signal_scale[self.checked])
             self.message = ("forward.more_t" if signal >= self.signal_below else "forward.less_t",
                             {"t": self.checked, "signal": signal, "below": self.signal_below})
@@ -73,6 +73,8 @@ class WalkJumpLevel(LevelScene):
     x_t − √ᾱ_t x₀ over the pixels, once the walk reaches target_t; jump_guess: the player
     predicts Var_jump before jumping (from the walk's), scored |guess − Var_jump| / (1 − ᾱ_t),
     and 1 − ᾱ_t is shown only after the jump."""
+
+    TRY_ON_CHECK = False  # the jump locks the guess
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -113,6 +115,7 @@ class WalkJumpLevel(LevelScene):
         elif event.ui_element is self.jump_button and self.walk_t >= 0:
             self.jump = (self.walk_t, q_sample(self.x0, self.walk_t, self.rng.standard_normal(self.x0.shape, dtype=np.float32), self.schedule))
             self.prediction = self.guess
+            self.count_try()
         elif event.ui_element is self.reset_button:
             self.walk, self.walk_t, self.jump, self.result, self.prediction = self.x0, -1, None, None, None
         else:
@@ -234,7 +237,9 @@ class SchedulesLevel(LevelScene):
 class UNetLevel(LevelScene):
     """Look inside the U-Net: its feature maps at every level for the target noised to t,
     and its one-shot estimate x̂₀ with and without skip connections. Metric t_with_ssim:
-    the chosen t if x̂₀ (with skips) reaches ssim_min against the clean image, else 0."""
+    the chosen t if x̂₀ (with skips) reaches ssim_min against the clean image, else 0. The
+    SSIM stays hidden while t moves (the player judges x̂₀ by eye): each Check shows it for
+    the t it judged, and which way to go."""
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -244,6 +249,7 @@ class UNetLevel(LevelScene):
         self.ssim_min = float(level.controls.get("ssim_min", 0.6))
         self.view = None  # (t, x_t, x̂₀ with skips, x̂₀ without, feature maps, ssim)
         self.settled = 0.0  # seconds t has stayed put: the U-Net runs once the slider rests
+        self.checked = None  # (t, SSIM) of the last Check: shown while t stays there
 
     IMAGE = 160  # px of each of the three images
 
@@ -251,7 +257,8 @@ class UNetLevel(LevelScene):
         """Where the images' captions end: the tallest caption wrapped to an image's width,
         at the values that make it longest."""
         tr, theme = self.app.tr, self.app.theme
-        captions = (tr("forward.caption", t=999), tr("unet.with_skips", ssim=0.99), tr("unet.without_skips"))
+        captions = (tr("forward.caption", t=999), tr("unet.with_skips", ssim=0.99), tr("unet.with_skips_hidden"),
+                    tr("unet.without_skips"))
         return self.TOP + 10 + self.IMAGE + 10 + max(theme.text_height(c, "small", width=self.IMAGE) for c in captions)
 
     def build_controls(self):
@@ -282,17 +289,30 @@ class UNetLevel(LevelScene):
         self.view = (self.t, x_t, x0_skips, x0_cut, capture, float(ssim(np.clip(x0_skips[0], -1, 1), self.x0[0])))
 
     def score(self):
-        if self.view is None:
+        if self.view is None or self.view[0] != self.t:  # checked before the slider rested: x̂₀ of this t now
+            self.settled = 1.0
+            self.update(0.0)
+        if self.view is None:  # no model: its message says why
             return None
-        shown = round(self.view[5], 2)  # judged as the caption prints it: "SSIM 0.60" passes 0.6
+        shown = round(self.view[5], 2)  # judged as the message prints it: "SSIM 0.60" passes 0.6
+        self.checked = (self.t, shown)
         return float(self.view[0]) if shown >= self.ssim_min else 0.0
+
+    def check_score(self):
+        super().check_score()
+        if self.result is not None and self.level.stars(self.result[0]) < 3:  # which way to go
+            t, value = self.checked
+            self.message = ("unet.less_t" if value < self.ssim_min else "unet.more_t",
+                            {"t": t, "ssim": value, "least": self.ssim_min})
 
     def draw_activity(self, surface, rect):
         if self.view is None:
             return
         theme, tr = self.app.theme, self.app.tr
         t, x_t, with_skips, without, capture, score = self.view
-        for i, (image, caption) in enumerate(((x_t, tr("forward.caption", t=t)), (with_skips, tr("unet.with_skips", ssim=score)),
+        checked = self.checked is not None and self.checked[0] == t
+        skips_caption = tr("unet.with_skips", ssim=self.checked[1]) if checked else tr("unet.with_skips_hidden")
+        for i, (image, caption) in enumerate(((x_t, tr("forward.caption", t=t)), (with_skips, skips_caption),
                                               (without, tr("unet.without_skips")))):
             draw_image(surface, theme, np.clip(image[0], -1, 1),
                        pygame.Rect(rect.x + i * 250, rect.y + 10, self.IMAGE, self.IMAGE), caption)

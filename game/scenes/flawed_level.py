@@ -22,6 +22,7 @@ TILE, GAP, COLS = 52, 6, 4
 
 
 class FlawedScheduleLevel(LevelScene):
+    TRY_ON_CHECK = False  # each run locks a guess
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -73,6 +74,7 @@ class FlawedScheduleLevel(LevelScene):
         self.runs, self.pending = dict.fromkeys(SIDES), list(SIDES)
         self.backgrounds = {"real": self.backgrounds["real"]}
         self.final_score, self.prediction = None, self.guess
+        self.count_try()
         self.result, self.message = None, ("sampling.running", {})
         self.start_next()
 

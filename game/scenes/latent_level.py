@@ -19,6 +19,7 @@ SIDES = ("pixel", "latent")
 
 
 class LatentLevel(LevelScene):
+    TRY_ON_CHECK = False  # each run locks a guess
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -74,6 +75,7 @@ class LatentLevel(LevelScene):
         self.runs, self.pending, self.decoded = dict.fromkeys(SIDES), list(SIDES), None
         self.final_score = self.comparison = None
         self.prediction = self.guess
+        self.count_try()
         self.result, self.message = None, ("sampling.running", {})
         self.start_next()
 

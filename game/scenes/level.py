@@ -24,6 +24,14 @@ class LevelScene(Scene):
         self.hints_shown = 0
         self.result = None  # (score, stars)
         self.message = None  # (catalog key, values)
+        self.tries = 0  # answers committed so far: each Check, or each run that locks a prediction
+
+    # Where the player commits an answer: True, each Check (the player judges by eye, then
+    # checks); a scene whose runs lock a prediction or a setting counts a try at each run instead.
+    TRY_ON_CHECK = True
+
+    def count_try(self):
+        self.tries += 1
 
     def text(self, table: dict) -> str:
         return table[self.app.tr.lang]
@@ -74,12 +82,18 @@ class LevelScene(Scene):
             return
         if math.isfinite(score):  # judged as the panel prints it (0.596 shows 0.60 and passes 0.6)
             score = round(score, self.digits)
-        stars = self.level.stars(score)
+        if self.TRY_ON_CHECK:
+            self.count_try()
+        earned, most = self.level.stars(score), self.level.most_stars(self.tries)
+        stars = min(earned, most)
         self.result = (score, stars)
         self.message = ("level.stars", {"stars": stars}) if stars else ("level.no_stars", {})
         measured = self.measured_text()
         if measured:  # what this try measured stays in the message, won or not
             self.message = ("sampling.won" if stars else "sampling.no_stars", {"stars": stars, "score": measured})
+        if earned > most:  # the answer was good enough for more, but not on this try
+            key, values = self.message
+            self.message = ("level.capped", {"said": self.app.tr(key, **values), "n": self.tries, "most": most})
         if stars and self.on_stars:
             self.on_stars(self.level.id, stars)
         if stars and self.on_next is not None and self.next is None:
@@ -111,7 +125,11 @@ class LevelScene(Scene):
         theme.text(surface, self.text(self.level.title), (170, 24), role="subtitle", bold=True)
         side = pygame.Rect(w - 400, self.TOP, 370, h - 170)
         pygame.draw.rect(surface, theme.colour("panel"), side, border_radius=8)
-        y = theme.text(surface, tr("level.goal"), (side.x + 16, side.y + 14), role="heading", bold=True, colour="accent").bottom
+        heading = theme.text(surface, tr("level.goal"), (side.x + 16, side.y + 14), role="heading", bold=True, colour="accent")
+        y = heading.bottom
+        if "stars_by_try" in self.level.objective:  # what the next try can still earn, beside the heading
+            theme.text(surface, tr("level.next_try", n=self.tries + 1, most=self.level.most_stars(self.tries + 1)),
+                       (side.right - 16, heading.centery), role="small", colour="accent2", anchor="midright")
         y = theme.text(surface, self.text(self.level.goal), (side.x + 16, y + 6), width=side.width - 32).bottom
         y = theme.text(surface, self.text(self.level.text), (side.x + 16, y + 16), role="small", colour="muted", width=side.width - 32).bottom
         for hint in self.level.hints[: self.hints_shown]:

@@ -24,6 +24,8 @@ SLIDERS = ("steps", "guidance", "start_t", "predict_t")
 
 
 class SamplingLevel(LevelScene):
+    TRY_ON_CHECK = False  # each run is a try (and locks the predicted t where one is asked)
+
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
         c = level.controls
@@ -134,6 +136,7 @@ class SamplingLevel(LevelScene):
 
         self.final_score, self.result, self.message, self.settling = None, None, ("sampling.running", {}), None
         self.prediction = v.get("predict_t")
+        self.count_try()
         if self.level.objective["metric"] == "budget_steps" and v["guidance"] not in self.references:
             # the reference first, from the same x_T (one worker at a time leaves the window a core)
             steps = self.level.controls["reference_steps"]
