@@ -20,6 +20,7 @@ def visit(app, steps: int = 25, play: bool = False):
     """Put each screen on top in turn and yield its name. `play`: also run each level that
     samples, with its default settings, and yield the result."""
     from game.scenes.quiz import QuizMenuScene, QuizScene
+    from game.scenes.glossary import GlossaryScene
     from game.scenes.settings import SettingsScene
 
     app.push(TitleScene(app))
@@ -28,6 +29,14 @@ def visit(app, steps: int = 25, play: bool = False):
     app.push(SettingsScene(app))
     settle(app)
     yield "settings"
+    app.pop()
+    glossary = GlossaryScene(app)
+    app.push(glossary)
+    for page in range(len(glossary.pages())):  # every page: each must fit
+        glossary.page = page
+        glossary.rebuild()
+        settle(app)
+        yield f"glossary-{page + 1}"
     app.pop()
     lab = LabScene(app, steps=steps)
     app.push(lab)

@@ -1,4 +1,4 @@
-"""The title screen: campaign, lab, language, quit."""
+"""The title screen: campaign, lab, quizzes, quit; settings, glossary, language."""
 
 import pygame
 import pygame_gui
@@ -17,6 +17,7 @@ class TitleScene(Scene):
         self.quit = self.add(UIButton((x, y + 240, bw, bh), tr("menu.quit"), self.app.ui, object_id="#menu"))
         self.language = self.add(UIButton((w - 180, 20, 160, 44), tr("app.language"), self.app.ui))
         self.settings = self.add(UIButton((20, 20, 160, 44), tr("settings.title"), self.app.ui))
+        self.glossary = self.add(UIButton((190, 20, 160, 44), tr("glossary.title"), self.app.ui))
 
     def handle_event(self, event):
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
@@ -37,6 +38,10 @@ class TitleScene(Scene):
             from game.scenes.settings import SettingsScene
 
             self.app.push(SettingsScene(self.app))
+        elif event.ui_element is self.glossary:
+            from game.scenes.glossary import GlossaryScene
+
+            self.app.push(GlossaryScene(self.app))
         elif event.ui_element is self.language:
             self.app.switch_language()
         elif event.ui_element is self.quit:
