@@ -162,8 +162,9 @@ def test_screenshot_tour_renders_every_screen(tmp_path, lang):
     from game.tour import screenshot_tour
 
     shots = screenshot_tour(tmp_path, lang, steps=10)
-    assert [p.name for p in shots][:5] == [f"{lang}-{n}.png" for n in ("title", "settings", "lab-idle", "lab-running", "lab-done")]
-    assert len(shots) == 6 + len(load_campaign()[0]) + 4  # title … campaign, the levels, the quiz's four
+    assert [p.name for p in shots][:7] == [f"{lang}-{n}.png" for n in ("title", "settings", "glossary-1", "glossary-2", "lab-idle",
+                                                                     "lab-running", "lab-done")]
+    assert len(shots) == 8 + len(load_campaign()[0]) + 4  # title … campaign (two glossary pages), the levels, the quiz's four
     images = {p.stem: pygame.surfarray.array3d(pygame.image.load(str(p))) for p in shots}
     for name, img in images.items():
         assert img.shape[:2] == (1280, 720)
@@ -228,7 +229,7 @@ def test_every_control_is_reachable_by_keyboard(app):
     for _ in range(len(app.focusables())):
         key(pygame.K_TAB)
         seen.append(app.focus)
-    assert set(seen) == {title.campaign, title.lab, title.quiz, title.quit, title.language, title.settings}
+    assert set(seen) == {title.campaign, title.lab, title.quiz, title.quit, title.language, title.settings, title.glossary}
     key(pygame.K_TAB, pygame.KMOD_SHIFT)
     assert app.focus is seen[-2]
     while app.focus is not title.lab:
