@@ -43,7 +43,7 @@ def test_every_number_in_every_catalog_string_is_written_as_its_language_writes_
                 assert not re.search(r"\d,\d", out) and not re.search(r"\d\u00a0%", out), (key, out)
     assert filled > 100
     tr.switch("es")
-    assert tr("sampling.metric_judge_confidence", value=0.955) == "El juez está seguro al 96\u00a0%."
+    assert tr("sampling.metric_judge_confidence", value=0.955) == "El juez tiene 96\u00a0% de confianza."
     assert tr.number(0.25, ".2f") == "0,25" and tr.number(7.5) == "7,5" and tr.number(1000) == "1000"
     tr.switch("en")
     assert tr.number(0.25, ".2f") == "0.25" and tr("sampling.metric_judge_confidence", value=0.955) == "The judge is 96% sure."
@@ -89,8 +89,12 @@ def test_prompts_are_shown_in_each_languages_own_order_and_gender():
     assert [tr.phrase(p) for p in ("red star", "green heart", "purple ring", "red")] == \
         ["estrella roja", "corazón verde", "anillo morado", "rojo"]
     assert tr.to_model_words(tr.phrase("yellow star")) == ["star", "yellow"]  # what is shown can be typed back
+    # one word as the prompt writes it (attention labels), and the kiosk's caption
+    assert [tr.word_in("red", p) for p in ("red star", "star red", "red circle")] == ["roja", "roja", "rojo"]
+    assert tr.word_in("star", "red star") == "estrella"
+    assert tr("kiosk.drawing", prompt=tr.phrase("red star")) == "La red dibuja: estrella roja"
     tr.switch("en")
-    assert tr.phrase("red star") == "red star"
+    assert tr.phrase("red star") == "red star" and tr.word_in("red", "red star") == "red"
 
 
 class Recorder:

@@ -277,7 +277,7 @@ def test_a_won_level_offers_next_and_checkpoints_show_only_played_scores(app):
     campaign = CampaignScene(app)
     app.push(campaign)
     labels = [b.text for b in campaign.buttons]
-    checkpoint = next(t for t in labels if t.startswith("Control"))
+    checkpoint = next(t for t in labels if t.startswith("Punto de control"))
     assert "✔" not in checkpoint  # nothing played yet
     first = next(b for b, e in campaign.buttons.items() if getattr(e, "id", None) == "forward-noise")
     press(app, first)

@@ -87,9 +87,14 @@ class Catalogs:
         if len(words) != 2:
             return " ".join(self.word(w) for w in words)
         color, shape = words
-        forms = self(f"words.{color}").split("|")
-        feminine = shape in self("grammar.feminine_shapes").split()
-        return self("grammar.phrase", color=forms[1 if feminine and len(forms) > 1 else 0], shape=self.word(shape))
+        return self("grammar.phrase", color=self.word_in(color, prompt), shape=self.word(shape))
+
+    def word_in(self, model_word: str, prompt: str) -> str:
+        """A word of a prompt as this language writes it there: "red" in "red star" (or "star
+        red") is "roja" — a colour agrees with a feminine shape beside it."""
+        forms = self(f"words.{model_word}").split("|")
+        feminine = any(w in self("grammar.feminine_shapes").split() for w in prompt.split() if w != model_word)
+        return forms[1] if feminine and len(forms) > 1 else forms[0]
 
     def to_model_words(self, text: str) -> list[str]:
         """The words of a typed prompt in the model's vocabulary; a word that is no form of

@@ -129,35 +129,49 @@ class FlawedScheduleLevel(LevelScene):
         top = theme.text(surface, tr("flawed.prompt", prompt=tr.phrase(self.prompt), n=self.seeds),
                          (rect.x, rect.y), role="heading", colour="accent", width=rect.width).bottom
         half = (rect.width - 10) // 2
+        grid_top = top + 8 + 8 + max(self.header_height(side, half - 28) for side in SIDES) + 10
         for i, side in enumerate(SIDES):
-            self.draw_side(surface, side, pygame.Rect(rect.x + i * (half + 10), top + 8, half, rect.y + 342 - top))
+            self.draw_side(surface, side, pygame.Rect(rect.x + i * (half + 10), top + 8, half, rect.y + 342 - top), grid_top)
         self.draw_ruler(surface, pygame.Rect(rect.x, rect.y + 356, rect.width - 10, 130))
 
-    def draw_side(self, surface, side, box):
+    def header(self, side) -> tuple[str, str | None]:
+        """The side's title, and its first step (t, ᾱ_t there, the share √ᾱ_t of the image left)."""
+        tr = self.app.tr
+        if side not in self.samplers:
+            return tr(f"flawed.{side}_title"), None
+        model, sampler = self.samplers[side]
+        t = int(sampler.timesteps[0])
+        alpha_bar = float(model.schedule.alphas_cumprod[t])
+        return tr(f"flawed.{side}_title"), tr("flawed.first_step", t=t, alpha_bar=alpha_bar, signal=np.sqrt(alpha_bar))
+
+    def header_height(self, side, width) -> int:
+        theme = self.app.theme
+        title, first = self.header(side)
+        height = theme.text_height(title, "heading", width, bold=True)
+        return height + (4 + theme.text_height(first, "small", width) if first else 0)
+
+    def draw_side(self, surface, side, box, grid_top):
+        """The side's header, then its drawings from `grid_top` (the same on both sides)."""
         theme, tr = self.app.theme, self.app.tr
         pygame.draw.rect(surface, theme.colour("panel"), box, border_radius=8)
         width = box.width - 28
-        y = theme.text(surface, tr(f"flawed.{side}_title"), (box.x + 14, box.y + 8), role="heading", bold=True,
-                       width=width).bottom
-        if side in self.samplers:
-            model, sampler = self.samplers[side]
-            t = int(sampler.timesteps[0])
-            alpha_bar = float(model.schedule.alphas_cumprod[t])
-            y = theme.text(surface, tr("flawed.first_step", t=t, alpha_bar=alpha_bar, signal=np.sqrt(alpha_bar)),
-                           (box.x + 14, y + 4), role="small", colour="muted", width=width).bottom
+        title, first = self.header(side)
+        y = theme.text(surface, title, (box.x + 14, box.y + 8), role="heading", bold=True, width=width).bottom
+        if first:
+            theme.text(surface, first, (box.x + 14, y + 4), role="small", colour="muted", width=width)
         run = self.runs[side]
         shown = None if run is None or not run.steps else run.steps[-1].pred_original_sample
         if run is not None and run.complete:
             shown = run.final
         rows = -(-self.seeds // COLS)
-        tile = max(8, min(TILE, (box.bottom - y - 14) // rows - GAP))  # larger text leaves smaller tiles
+        tile = max(8, min(TILE, (box.bottom - grid_top - 4) // rows - GAP))  # larger text leaves smaller tiles
         for i in range(self.seeds):
             r, c = divmod(i, COLS)
-            rect = pygame.Rect(box.x + 14 + c * (tile + GAP), y + 10 + r * (tile + GAP), tile, tile)
+            rect = pygame.Rect(box.x + 14 + c * (tile + GAP), grid_top + r * (tile + GAP), tile, tile)
             draw_image(surface, theme, None if shown is None else shown[i], rect)
         if run is not None:
             theme.text(surface, tr("latent.progress", i=len(run.steps), n=run.total),
-                       (box.x + 14 + COLS * (tile + GAP) + 8, y + 10), role="small",
+                       (box.x + 14 + COLS * (tile + GAP) + 8, grid_top), role="small",
                        colour="accent" if run.complete else "text")
 
     def draw_ruler(self, surface, box):

@@ -182,7 +182,7 @@ class GuideScene(Scene):
         last = self.run.steps[-1] if self.run is not None and self.run.steps else None
         size = min(h - 200, 480)
         draw_image(surface, theme, None if last is None else last.prev_sample[0], pygame.Rect(80, 140, size, size))
-        title = tr("kiosk.drawing", shape=tr.word(self.shape), color=tr.word(self.color))
+        title = tr("kiosk.drawing", prompt=tr.phrase(f"{self.color} {self.shape}"))
         theme.text(surface, title, (80, 40), role="subtitle", bold=True, width=w - 560)
         text = tr("kiosk.failed") if self.failed else \
             tr("kiosk.step_caption") if self.run is not None and self.run.running else tr("kiosk.done", w=self.guidance)

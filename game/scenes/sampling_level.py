@@ -290,7 +290,7 @@ class SamplingLevel(LevelScene):
             t, maps = self.attention
             for i, (word, amap) in enumerate(maps.items()):
                 box = pygame.Rect(rect.x + 500 + i * 105, rect.y + 10, 95, 95)
-                draw_image(surface, theme, heat(amap), box, tr("sampling.attends", word=tr.word(word)))
+                draw_image(surface, theme, heat(amap), box, tr("sampling.attends", word=tr.word_in(word, self.prompt)))
             if self.prompt_entry is not None:  # the image the player described stays in view
                 draw_image(surface, theme, self.target[0], pygame.Rect(rect.x + 710, rect.y + 10, 95, 95), tr("sampling.target"))
             theme.text(surface, tr("sampling.attention_at", t=t), (rect.x + 500, rect.y + 168), role="small", colour="muted", width=310)
