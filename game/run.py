@@ -152,6 +152,9 @@ def draw_run(surface, app, run, rect, sampler_kind, guidance, shown=None, bar=Tr
     key = FORMULA_KEYS[sampler_kind]
     theme.text(surface, tr(f"formula.{key}"), (panel.x + 16, panel.y + 12), role="formula")
     if last is not None:
-        theme.text(surface, tr(f"formula.{key}_numbers", **run.step_numbers(last)), (panel.x + 16, panel.y + 44),
-                   role="formula", colour="accent")
-    theme.text(surface, tr("formula.guidance", w=guidance), (panel.x + 16, panel.y + 78), role="small", colour="muted")
+        numbers = run.step_numbers(last)
+        shown = f"formula.{key}_last_numbers" if numbers.get("last") else f"formula.{key}_numbers"
+        theme.text(surface, tr(shown, **numbers), (panel.x + 16, panel.y + 44), role="formula", colour="accent")
+    # DPM-Solver++ says there what D is and its second-order term; the others, the guidance
+    detail = tr(f"formula.{key}_detail") if key == "dpm" else tr("formula.guidance", w=guidance)
+    theme.text(surface, detail, (panel.x + 16, panel.y + 78), role="small", colour="muted")

@@ -91,6 +91,31 @@ def test_starting_part_way_down_visits_the_remaining_timesteps(kind):
         next(sample_progressive(model, x_T(), s, steps=10, start_index=10))
 
 
+@pytest.mark.parametrize("start_index", [0, 4])
+def test_dpmsolver_panel_numbers_rebuild_every_step_it_takes(start_index):
+    """x_t' = a · x_t + b · D, D = x̂₀ + c · (x̂₀ − the previous x̂₀), with the panel's a, b, c,
+    reproduces each step of a 10-step trajectory, the second-order ones included (c = 0 on the
+    first step it takes, also part-way down; the last returns x̂₀)."""
+    smp = make_sampler("dpmsolver++", make_schedule("cosine", zero_terminal_snr=True), 10,
+                       prediction_type="v_prediction")
+    rng = np.random.default_rng(0)
+    x, previous = rng.standard_normal((1, 3, 4, 4), dtype=np.float32), None
+    seen_second_order = False
+    for i, t in enumerate(smp.timesteps[start_index:], start=start_index):
+        out = smp.step(rng.standard_normal(x.shape, dtype=np.float32), int(t), x)
+        n = smp.coefficients(int(t))
+        x0 = out.pred_original_sample
+        if n["last"]:
+            np.testing.assert_allclose(out.prev_sample, x0, atol=1e-6)
+        else:
+            D = x0 + n["c"] * (x0 - previous) if n["c"] else x0
+            np.testing.assert_allclose(out.prev_sample, n["a"] * x + n["b"] * D, atol=1e-5)
+        assert (n["c"] == 0) == (i == start_index or n["last"])
+        seen_second_order |= n["c"] != 0
+        x, previous = out.prev_sample, x0
+    assert seen_second_order
+
+
 def test_dpmsolver_shows_the_numbers_its_first_step_uses():
     """The formula panel's σ_t'/σ_t and h are the ones in x_t' = (σ_t'/σ_t) x_t + α_t'(1 − e^(−h)) x̂₀
     (σ the noise scale of x, α² + σ² = 1), not σ of the variance-exploding form."""

@@ -48,7 +48,7 @@ class LabScene(Scene):
         self.prompt.set_text(s["prompt"])
         self.hint_rect = column.take(theme.text_height(self.prompt_hint(), "small", w), gap=16)
         self.add(UILabel(column.take(24), tr("lab.sampler"), ui))
-        self.sampler = self.add(UIDropDownMenu(list(SAMPLERS), s["sampler"], column.take(40, gap=14), ui))
+        self.sampler = self.add(UIDropDownMenu(tr.options(SAMPLERS), tr.option(s["sampler"]), column.take(40, gap=14), ui))
         choices = self.step_choices()
         s["steps"] = min(choices, key=lambda n: abs(n - s["steps"]))  # the nearest the slider offers
         self.steps_label = self.add(UILabel(column.take(24), tr("lab.steps", steps=s["steps"]), ui))
@@ -106,7 +106,7 @@ class LabScene(Scene):
             s["guidance"] = round(float(event.value) * 2) / 2
             self.guidance_label.set_text(tr("lab.guidance", w=s["guidance"]))
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.sampler:
-            s["sampler"] = event.text
+            s["sampler"] = event.selected_option_id
             if s["steps"] not in self.step_choices():  # DPM-Solver++ cannot take all 1000
                 s["steps"] = self.step_choices()[-1]
                 self.rebuild()

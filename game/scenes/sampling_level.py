@@ -58,7 +58,7 @@ class SamplingLevel(LevelScene):
             self.slider_labels[key] = self.add(UILabel((x, 548, 240, 24), self.slider_text(key), ui))
             self.sliders[key] = self.add(UIHorizontalSlider((x, 572, 240, 32), self.values[key], (r["min"], r["max"]), ui,
                                                             click_increment=0.5 if key == "guidance" else 1))
-        self.menu = self.add(UIDropDownMenu(self.samplers, self.values["sampler"], (30, 616, 200, 40), ui)) \
+        self.menu = self.add(UIDropDownMenu(tr.options(self.samplers), tr.option(self.values["sampler"]), (30, 616, 200, 40), ui)) \
             if len(self.samplers) > 1 else None
         self.skips = self.add(UIButton((250, 616, 260, 40), self.skips_text(), ui)) \
             if self.level.controls.get("skips") else None
@@ -90,7 +90,7 @@ class SamplingLevel(LevelScene):
             self.values[key] = round(float(event.value) * 2) / 2 if key == "guidance" else int(event.value)
             self.slider_labels[key].set_text(self.slider_text(key))
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.menu:
-            self.values["sampler"] = event.text
+            self.values["sampler"] = event.selected_option_id
         elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.skips and self.skips:
             self.values["skips"] = not self.values["skips"]
             self.skips.set_text(self.skips_text())

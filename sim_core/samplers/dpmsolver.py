@@ -56,6 +56,7 @@ class DPMSolverPlusPlusSampler(Sampler):
     def reset(self):
         self._previous_x0 = None
         self._last_index = None
+        self._start_index = 0  # where the trajectory began (img2img starts part-way down)
 
     def signal_noise_scales(self, t):
         """(α, σ̂) from the interpolated σ, as diffusers (not √ᾱ directly)."""
@@ -76,9 +77,22 @@ class DPMSolverPlusPlusSampler(Sampler):
         return float(sigma_t / sigma_s), float(lambda_t - lambda_s)
 
     def coefficients(self, t: int) -> dict:
-        """The numbers the panel shows: a = σ̂_{t'}/σ̂_t and h (see ratio_and_h)."""
+        """The numbers of the step at t, as the panel writes the update:
+
+            x_{t'} = a · x_t + b · D,   D = x̂_0 + c · (x̂_0 − x̂_0 of the step before)
+
+        a = σ̂_{t'}/σ̂_t, b = α_{t'}(1 − e^{−h}), h (see ratio_and_h), and c = ½ h/h_prev on the
+        second-order steps, 0 on the first step of a trajectory and on the last (which returns
+        x̂_0: "last" is then true)."""
+        i = self.index_of(t)
         ratio, h = self.ratio_and_h(t)
-        return {"a": ratio, "h": h}
+        alpha_next = self._point(i + 1)[0]
+        last = i == len(self.timesteps) - 1
+        c = 0.0
+        if i > self._start_index and not last:
+            h_prev = self._point(i)[2] - self._point(i - 1)[2]
+            c = 0.5 * h / h_prev
+        return {"a": ratio, "b": float(alpha_next * (1 - np.exp(-h))), "h": h, "c": float(c), "last": last}
 
     def _step(self, model_output, t, x, noise):
         i = self.index_of(t)
@@ -89,6 +103,8 @@ class DPMSolverPlusPlusSampler(Sampler):
                 f"{self.timesteps[min(self._last_index + 1, len(self.timesteps) - 1)]}, got {t}); "
                 "call reset() to start again"
             )
+        if self._last_index is None:
+            self._start_index = i
         x0 = self.pred_original_sample(model_output, t, x)
         alpha_t, sigma_t, lambda_t = self._point(i + 1)
         _, sigma_s0, lambda_s0 = self._point(i)
