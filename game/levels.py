@@ -43,6 +43,7 @@ class Level:
     target: dict
     objective: dict
     controls: dict = field(default_factory=dict)
+    why: dict | None = None  # after a win: why it worked (the run's numbers follow it)
 
     def stars(self, score: float) -> int:
         """0–3 stars: each threshold passed is a star (thresholds from easy to hard)."""
@@ -158,6 +159,7 @@ def parse_level(path: Path, data: dict) -> Level:
         path=path, id=check_text(level_id, path, "id"), kind=kind, **numbers,
         title=_texts(data, "title", path), goal=_texts(data, "goal", path), text=_texts(data, "text", path),
         hints=hints, target=target, objective=objective, controls=controls,
+        why=_texts(data, "why", path) if "why" in data else None,
     )
 
 

@@ -404,3 +404,20 @@ def test_a_level_missing_what_its_lesson_needs_is_refused(tmp_path, level_file, 
     path.write_text(changed, encoding="utf-8")
     with pytest.raises(LevelError, match=message):
         load_level(path)
+
+
+def test_every_level_explains_a_win_with_the_numbers_of_the_run(app):
+    """Every campaign level has a "why it worked" in both languages; after a win it replaces
+    the level's text on the panel, followed by what this run measured (here level 1's t and
+    √ᾱ_t); before the win it is not shown."""
+    assert all(lv.why and lv.why["es"].strip() and lv.why["en"].strip() for lv in load_campaign()[0])
+    scene, won = play(app, "forward-noise")
+    why = scene.level.why["es"]
+    assert why not in drawn_text(app)
+    scene.t = scene.target()
+    press(app, scene.check)
+    shown = drawn_text(app)
+    signal = app.tr.number(float(scene.schedule.signal_scale[scene.t]), ".4f")
+    assert why in shown and app.tr("level.why") in shown and signal in shown
+    assert scene.level.text["es"] not in shown
+    app.pop()

@@ -40,10 +40,16 @@ class ForwardLevel(LevelScene):
             return True
         return False
 
+    def target(self) -> int:
+        return int(np.argmax(self.schedule.signal_scale < self.signal_below))
+
     def score(self):
         self.checked = self.t
-        target = int(np.argmax(self.schedule.signal_scale < self.signal_below))
-        return abs(self.t - target)
+        return abs(self.t - self.target())
+
+    def measured_text(self) -> str:
+        return self.app.tr("forward.measured", t=self.checked, signal=float(self.schedule.signal_scale[self.checked]),
+                           below=self.signal_below, target=self.target())
 
     def check_score(self):
         super().check_score()
@@ -134,6 +140,13 @@ class WalkJumpLevel(LevelScene):
         reference = var_walk if self.level.objective["metric"] == "variance_gap" else self.prediction
         return abs(reference - var_jump) / (1 - float(self.schedule.alphas_cumprod[self.target_t]))
 
+    def measured_text(self) -> str:
+        var_walk, var_jump = self.stats(self.walk, self.walk_t)[1], self.stats(self.jump[1], self.target_t)[1]
+        expected = 1 - float(self.schedule.alphas_cumprod[self.target_t])
+        if self.level.objective["metric"] == "jump_guess":
+            return self.app.tr("walk.measured_guess", guess=self.prediction, jump=var_jump, expected=expected)
+        return self.app.tr("walk.measured_both", walk=var_walk, jump=var_jump, expected=expected)
+
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
         t = max(self.walk_t, 0)
@@ -203,6 +216,10 @@ class SchedulesLevel(LevelScene):
             return None
         self.checked = self.t
         return abs(float(self.schedule.log_snr[self.t]))
+
+    def measured_text(self) -> str:
+        return self.app.tr("schedules.measured", t=self.checked, value=float(self.schedule.log_snr[self.checked]),
+                           target=int(np.argmin(np.abs(self.schedule.log_snr))))
 
     def check_score(self):
         super().check_score()
@@ -297,6 +314,10 @@ class UNetLevel(LevelScene):
         shown = round(self.view[5], 2)  # judged as the message prints it: "SSIM 0.60" passes 0.6
         self.checked = (self.t, shown)
         return float(self.view[0]) if shown >= self.ssim_min else 0.0
+
+    def measured_text(self) -> str:
+        t, value = self.checked
+        return self.app.tr("unet.measured", t=t, ssim=value, least=self.ssim_min)
 
     def check_score(self):
         super().check_score()

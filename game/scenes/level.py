@@ -131,10 +131,14 @@ class LevelScene(Scene):
             theme.text(surface, tr("level.next_try", n=self.tries + 1, most=self.level.most_stars(self.tries + 1)),
                        (side.right - 16, heading.centery), role="small", colour="accent2", anchor="midright")
         y = theme.text(surface, self.text(self.level.goal), (side.x + 16, y + 6), width=side.width - 32).bottom
-        y = theme.text(surface, self.text(self.level.text), (side.x + 16, y + 16), role="small", colour="muted", width=side.width - 32).bottom
-        for hint in self.level.hints[: self.hints_shown]:
-            y = theme.text(surface, "→ " + hint[tr.lang], (side.x + 16, y + 12),
-                           role="small", colour="accent2", width=side.width - 32).bottom
+        if self.result is not None and self.result[1] and self.level.why:  # won: why it worked, in place of the text
+            self.draw_why(surface, pygame.Rect(side.x + 10, y + 12, side.width - 20, side.bottom - self.STARS_HEIGHT - y - 20))
+        else:
+            y = theme.text(surface, self.text(self.level.text), (side.x + 16, y + 16), role="small", colour="muted",
+                           width=side.width - 32).bottom
+            for hint in self.level.hints[: self.hints_shown]:
+                y = theme.text(surface, "→ " + hint[tr.lang], (side.x + 16, y + 12),
+                               role="small", colour="accent2", width=side.width - 32).bottom
         if self.message:
             key, values = self.message
             theme.text(surface, tr(key, **values), (30, h - 66), role="heading", width=w - 490,
@@ -142,6 +146,16 @@ class LevelScene(Scene):
         self.draw_stars(surface, pygame.Rect(side.x + 16, side.bottom - self.STARS_HEIGHT, side.width - 32, self.STARS_HEIGHT - 8),
                         self.result[1] if self.result else 0)
         self.draw_activity(surface, pygame.Rect(30, self.TOP, w - 460, h - 170))
+
+    def draw_why(self, surface, box):
+        """The "why it worked" card: the level's why, then what this run measured."""
+        theme, tr = self.app.theme, self.app.tr
+        pygame.draw.rect(surface, theme.colour("background"), box, border_radius=8)
+        y = theme.text(surface, tr("level.why"), (box.x + 10, box.y + 8), role="small", bold=True, colour="good").bottom
+        y = theme.text(surface, self.text(self.level.why), (box.x + 10, y + 4), role="small", width=box.width - 20).bottom
+        measured = self.measured_text()
+        if measured:
+            theme.text(surface, measured, (box.x + 10, y + 8), role="small", colour="accent2", width=box.width - 20)
 
     STARS_HEIGHT = 66  # the panel's bottom: three stars, what each needs under it, this try's value
 

@@ -132,6 +132,10 @@ class ScoreLevel(LevelScene):
             return None
         return self.final
 
+    def measured_text(self) -> str:
+        return self.app.tr("score.measured", value=self.final, hidden=self.values["hidden"],
+                           schedule=self.app.tr.option(self.values["schedule"])[0])
+
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
         box = pygame.Rect(rect.x, rect.y + 10, 440, 440)
