@@ -185,6 +185,8 @@ class App:
         for scene in self.stack[start:]:
             scene.draw(self.screen)
         self.ui.draw_ui(self.screen)
+        for scene in self.stack[start:]:
+            scene.draw_over_widgets(self.screen)
         if self.focus is not None and self.focus.alive() and self.focus.visible:
             pygame.draw.rect(self.screen, self.theme.colour("accent"), self.focus.rect.inflate(8, 8), 3, border_radius=10)
         if self.profile_store.failing:  # on every screen while saves fail: progress is not safe yet

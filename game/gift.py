@@ -12,9 +12,12 @@ Writing escapes what Moodle's exporter escapes (qformat_gift::repchar: \\ # = ~ 
 breaks); reading follows Moodle's importer (qformat_gift::readquestion): questions are
 separated by blank lines, // starts a comment line, ::name:: is optional, answers lie between
 the first { and }, "=" marks the right answer, "~" a wrong one, "#" an answer's feedback and
-"####" the general feedback, which becomes the explanation.
+"####" the general feedback, which becomes the explanation. Formulas: the banks' $…$ are
+written as Moodle's TeX notation \\(…\\) (its MathJax and TeX filters read it), and \\(…\\)
+or $$…$$ are read back as $…$.
 """
 
+import re
 from pathlib import Path
 
 from game.levels import LevelError
@@ -32,13 +35,28 @@ def escape(text: str) -> str:
     return "".join(RESERVED.get(c, c) for c in text)
 
 
+def to_moodle_math(text: str) -> str:
+    """$x_{t-1}$ → \\(x_{t-1}\\): the notation Moodle's filters typeset."""
+    pieces = text.split("$")
+    if len(pieces) < 3:
+        return text
+    return "".join(f"\\({p}\\)" if i % 2 and i < len(pieces) - 1 else ("$" + p if i % 2 else p) for i, p in enumerate(pieces))
+
+
+def from_moodle_math(text: str) -> str:
+    return re.sub(r"\$\$(.+?)\$\$", r"$\1$", re.sub(r"\\\((.+?)\\\)", r"$\1$", text))
+
+
 def bank_to_gift(bank, lang: str) -> str:
     """The bank's questions in `lang` as GIFT text."""
+    def write(text):
+        return escape(to_moodle_math(text))
+
     blocks = [f"// Diffusion Quest · {bank.title[lang]} ({lang})"]
     for q in bank.questions:
-        answers = [f"\t{'=' if i == q.answer else '~'}{escape(c[lang])}" for i, c in enumerate(q.choices)]
-        blocks.append("\n".join([f"// topic: {q.topic}", f"::{escape(q.id)}::{escape(q.text[lang])} {{", *answers,
-                                 f"\t####{escape(q.explanation[lang])}", "}"]))
+        answers = [f"\t{'=' if i == q.answer else '~'}{write(c[lang])}" for i, c in enumerate(q.choices)]
+        blocks.append("\n".join([f"// topic: {q.topic}", f"::{escape(q.id)}::{write(q.text[lang])} {{", *answers,
+                                 f"\t####{write(q.explanation[lang])}", "}"]))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -50,7 +68,7 @@ def _pre(text: str) -> str:
 
 
 def _post(text: str) -> str:
-    return "".join(CHARACTERS.get(c, c) for c in text).strip()
+    return from_moodle_math("".join(CHARACTERS.get(c, c) for c in text).strip())
 
 
 def _blocks(text: str):

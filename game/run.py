@@ -147,14 +147,22 @@ def draw_run(surface, app, run, rect, sampler_kind, guidance, shown=None, bar=Tr
         n = len(run.sampler.timesteps)
         theme.text(surface, tr("lab.step", i=last.index + 1, n=n, t=last.t), (bar_rect.right, bar_rect.y - 24),
                    role="small", colour="muted", anchor="topright")
-    panel = pygame.Rect(rect.x, rect.y + 40, rect.width, 110)
-    pygame.draw.rect(surface, theme.colour("panel"), panel, border_radius=8)
     key = FORMULA_KEYS[sampler_kind]
-    theme.text(surface, tr(f"formula.{key}"), (panel.x + 16, panel.y + 12), role="formula")
+    lines = [(tr(f"formula.{key}"), "formula", "text")]
     if last is not None:
         numbers = run.step_numbers(last)
         shown = f"formula.{key}_last_numbers" if numbers.get("last") else f"formula.{key}_numbers"
-        theme.text(surface, tr(shown, **numbers), (panel.x + 16, panel.y + 44), role="formula", colour="accent")
+        lines.append((tr(shown, **numbers), "formula", "accent"))
+    else:
+        lines.append(("", "formula", "accent"))  # the numbers' place, kept
     # DPM-Solver++ says there what D is and its second-order term; the others, the guidance
     detail = tr(f"formula.{key}_detail") if key == "dpm" else tr("formula.guidance", w=guidance)
-    theme.text(surface, detail, (panel.x + 16, panel.y + 78), role="small", colour="muted")
+    lines.append((detail, "small", "muted"))
+    # each line as tall as its typeset formulas; the panel as tall as its lines
+    heights = [theme.text_height(text, role) for text, role, _ in lines]
+    panel = pygame.Rect(rect.x, rect.y + 40, rect.width, max(110, sum(heights) + 4 * len(lines) + 12))
+    pygame.draw.rect(surface, theme.colour("panel"), panel, border_radius=8)
+    y = panel.y + 8
+    for (text, role, colour), height in zip(lines, heights):
+        theme.text(surface, text, (panel.x + 16, y), role=role, colour=colour)
+        y += height + 4

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pygame
 
+from game.widgets.mathtext import has_math, line_width, render_line
 from sim_core.resources import assets, resource
 
 THEME_FILE = resource("game", "theme.json")
@@ -44,34 +45,60 @@ class Theme:
     def text_height(self, text: str, role="body", width=None, bold=False) -> int:
         """The height text() will take."""
         font = self.font(role, bold)
-        return font.get_linesize() * (len(wrap(text, font, width)) if width else 1)
+        return sum(line_height(line, font) for line in (wrap(text, font, width) if width else [text]))
 
     def text(self, surface, text: str, pos, role="body", colour="text", bold=False, anchor="topleft", width=None):
-        """Draw text (wrapped to `width` pixels when given); returns the rect it covered."""
+        """Draw text (wrapped to `width` pixels when given), its $…$ formulas typeset; returns
+        the rect it covered."""
         font = self.font(role, bold)
         lines = wrap(text, font, width) if width else [text]
         rect = None
         x, y = pos
-        for i, line in enumerate(lines):
-            img = font.render(line, True, self.colour(colour))
-            r = img.get_rect(**{anchor: (x, y + i * font.get_linesize())})
+        for line in lines:
+            img = render_line(line, font, self.colour(colour)) if has_math(line) else font.render(line, True, self.colour(colour))
+            r = img.get_rect(**{anchor: (x, y)})
             surface.blit(img, r)
             rect = r if rect is None else rect.union(r)
+            y += line_height(line, font, img)
         if self.drawn is not None and text:
             self.drawn.append((rect, text))
         return rect
 
 
+def line_height(line: str, font: pygame.font.Font, img=None) -> int:
+    """A line's advance: the font's line size, or more where a formula is taller."""
+    if not has_math(line):
+        return font.get_linesize()
+    return max(font.get_linesize(), (img or render_line(line, font, (0, 0, 0))).get_height())
+
+
+def measure(text: str, font: pygame.font.Font) -> int:
+    return line_width(text, font) if has_math(text) else font.size(text)[0]
+
+
 def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
+    """Lines of at most `width` pixels, broken at spaces, never inside a $…$ formula."""
     lines = []
     for paragraph in text.split("\n"):
         line = ""
-        for word in paragraph.split(" "):
+        for word in _words(paragraph):
             trial = f"{line} {word}".strip()
-            if font.size(trial)[0] <= width or not line:
+            if measure(trial, font) <= width or not line:
                 line = trial
             else:
                 lines.append(line)
                 line = word
         lines.append(line)
     return lines
+
+
+def _words(paragraph: str) -> list[str]:
+    """The paragraph split at spaces, a formula with spaces in it kept as one word."""
+    words, open_formula = [], False
+    for word in paragraph.split(" "):
+        if open_formula:
+            words[-1] += " " + word
+        else:
+            words.append(word)
+        open_formula ^= word.count("$") % 2 == 1
+    return words

@@ -24,14 +24,13 @@ def test_every_number_in_every_catalog_string_is_written_as_its_language_writes_
     """Spanish: decimal comma and "10 %" (a no-break space before the sign); English: a point
     and "10%". Every placeholder of every string is filled with a number (a whole one for an
     integer spec), in both languages."""
-    import string
 
     tr = Catalogs("es")
     filled = 0
     for lang in LANGUAGES:
         tr.switch(lang)
         for key, text in load_catalog(lang).items():
-            fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(text) if name]
+            fields = [(name, spec) for _, name, spec, _ in tr.formatters[lang].parse(text) if name]  # $…$ is LaTeX
             if not fields:
                 continue
             values = {name: 3 if spec.endswith("d") else 0.125 for name, spec in fields}
@@ -125,6 +124,9 @@ class Recorder:
 
     def draw(self, surface):
         self.log.append(("draw", self.name))
+
+    def draw_over_widgets(self, surface):
+        pass
 
 
 @pytest.fixture

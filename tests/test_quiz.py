@@ -24,7 +24,7 @@ GOOD = (QUIZ_DIR / "01-forward-and-training.toml").read_text(encoding="utf-8")
         (lambda s: s.replace("answer = 0", "answer = 4", 1), r"field 'questions\[0\].answer' must be the index of the right choice, 0 to 3; got 4"),
         (lambda s: s.replace('topic = "forward"', 'topic = "poetry"', 1), r"field 'questions\[0\].topic' must be one of forward"),
         (lambda s: s.replace('id = "fwd-end"', 'id = "fwd-markov"'), r"field 'questions\[1\].id' must be a text unique in the bank"),
-        (lambda s: s.replace('{ es = "De x_{t+1}", en = "On x_{t+1}" },', ""), r"field 'questions\[0\].choices' must be a list of 4 choices"),
+        (lambda s: s.replace('{ es = "De $x_{t+1}$", en = "On $x_{t+1}$" },', ""), r"field 'questions\[0\].choices' must be a list of 4 choices"),
         (lambda s: s.replace('en = "In the forward process, what does x_t depend on?"', 'en = ""'), r"field 'questions\[0\].text' must have non-empty 'es' and 'en' texts"),
     ],
 )

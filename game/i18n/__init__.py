@@ -8,6 +8,8 @@ import os
 import string
 import tomllib
 
+import numpy as np
+
 from sim_core.resources import resource
 
 FOLDER = resource("game.i18n")
@@ -42,11 +44,27 @@ def system_language() -> str:
     return code if code in LANGUAGES else "es"
 
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 class NumberFormatter(string.Formatter):
     """str.format with the language's decimal mark and percent sign for every number."""
 
     def __init__(self, decimal: str, percent: str):
         self.decimal, self.percent = decimal, percent
+
+    def parse(self, format_string):
+        """As str.format's, but the LaTeX between $…$ is literal text: its braces are the
+        formula's groups ("$x_{t-1}$"), never placeholders."""
+        pieces = format_string.split("$")
+        if len(pieces) < 3:
+            yield from super().parse(format_string)
+            return
+        for i, piece in enumerate(pieces):
+            if i % 2:  # inside a formula (an unpaired last $ stays text)
+                yield (f"${piece}$" if i < len(pieces) - 1 else f"${piece}", None, None, None)
+            elif piece:
+                yield from super().parse(piece)
 
     def format_field(self, value, format_spec):
         text = format(value, format_spec)
@@ -115,3 +133,12 @@ class Catalogs:
     def number(self, value, spec: str = "") -> str:
         """One number as this language writes it: number(0.25, ".2f") is "0,25" in Spanish."""
         return self.formatters[self.lang].format_field(value, spec)
+
+    def significant(self, value: float, digits: int = 4) -> str:
+        """`value` with `digits` significant digits, never rounded to 0: 0.0000413 is
+        "4,13·10⁻⁵" (rounding to four decimals once printed "1.0000 / 0.0000 = 24221")."""
+        if value == 0 or 1e-3 <= abs(value) < 1e5:
+            decimals = max(0, digits - 1 - int(np.floor(np.log10(abs(value))))) if value else 0
+            return self.number(value, f".{min(decimals, digits)}f")
+        mantissa, exponent = f"{value:.{digits - 2}e}".split("e")
+        return f"{self.number(float(mantissa), f'.{digits - 2}f')}·10{str(int(exponent)).translate(SUPERSCRIPTS)}"

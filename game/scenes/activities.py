@@ -63,13 +63,12 @@ class ForwardLevel(LevelScene):
         x_t = q_sample(self.x0, self.t, self.noise, self.schedule)
         draw_image(surface, theme, x_t[0], pygame.Rect(rect.x, rect.y + 10, 300, 300), tr("forward.caption", t=self.t))
         draw_histogram(surface, theme, pygame.Rect(rect.x + 340, rect.y + 10, 420, 300), x_t)
-        theme.text(surface, "x_t = √ᾱ_t · x₀ + √(1 − ᾱ_t) · ε", (rect.x, rect.y + 380), role="formula")
+        y = theme.text(surface, tr("formula.forward"), (rect.x, rect.y + 380), role="formula").bottom + 4
         if self.checked is None:
-            theme.text(surface, tr("forward.hidden"), (rect.x, rect.y + 412), role="small", colour="muted", width=rect.width - 20)
+            theme.text(surface, tr("forward.hidden"), (rect.x, y), role="small", colour="muted", width=rect.width - 20)
             return
         a, b = float(self.schedule.signal_scale[self.checked]), float(self.schedule.noise_scale[self.checked])
-        n = tr.number
-        theme.text(surface, f"    = {n(a, '.3f')} · x₀ + {n(b, '.3f')} · ε        (t = {self.checked})", (rect.x, rect.y + 412),
+        theme.text(surface, tr("formula.forward_numbers", a=a, b=b, t=self.checked), (rect.x + 40, y),
                    role="formula", colour="accent")
 
 
@@ -212,7 +211,7 @@ class SchedulesLevel(LevelScene):
 
     def score(self):
         if self.kind != self.required or self.zero_snr:
-            self.message, self.result = ("schedules.use", {"kind": self.required}), None
+            self.message, self.result = ("schedules.use", {"kind": self.app.tr.option(self.required)[0]}), None
             return None
         self.checked = self.t
         return abs(float(self.schedule.log_snr[self.t]))
@@ -237,15 +236,15 @@ class SchedulesLevel(LevelScene):
                     marker_t=self.t, guides=(0.5,))
         x_t = q_sample(self.x0, self.t, self.noise, s)
         draw_image(surface, theme, x_t[0], pygame.Rect(rect.x + 530, rect.y + 10, 200, 200), f"t = {self.t}")
-        theme.text(surface, "SNR(t) = ᾱ_t / (1 − ᾱ_t)", (rect.x, rect.y + 250), role="formula")
+        y = theme.text(surface, tr("formula.snr"), (rect.x, rect.y + 250), role="formula").bottom + 4
         if self.checked is None:
-            theme.text(surface, tr("schedules.hidden"), (rect.x, rect.y + 284), role="small", colour="muted", width=rect.width - 20)
+            theme.text(surface, tr("schedules.hidden"), (rect.x, y), role="small", colour="muted", width=rect.width - 20)
         else:
             t = self.checked
-            snr, ac, n = float(s.snr[t]), float(s.alphas_cumprod[t]), tr.number
-            theme.text(surface, f"       = {n(ac, '.4f')} / {n(1 - ac, '.4f')} = {n(snr, '.3f')}      (t = {t})",
-                       (rect.x, rect.y + 284), role="formula", colour="accent")
-            theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[t])), (rect.x, rect.y + 318), role="formula", colour="text")
+            snr, ac, n = float(s.snr[t]), float(s.alphas_cumprod[t]), tr.significant
+            y = theme.text(surface, tr("formula.snr_numbers", a=n(ac), b=n(1 - ac), snr=n(snr), t=t),
+                           (rect.x + 40, y), role="formula", colour="accent").bottom + 2
+            theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[t])), (rect.x, y), role="formula", colour="text")
         if self.zero_snr:
             theme.text(surface, tr("schedules.zero_note"), (rect.x, rect.y + 360), role="small", colour="muted", width=rect.width - 20)
 

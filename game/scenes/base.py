@@ -85,6 +85,9 @@ class Scene:
     def draw(self, surface: pygame.Surface) -> None:
         pass
 
+    def draw_over_widgets(self, surface: pygame.Surface) -> None:
+        """What goes on top of the widgets (a button's typeset formula); no side effects."""
+
 
 class Column:
     """Rectangles stacked downward from (x, y), each `gap` below the last: a scene's controls

@@ -14,6 +14,7 @@ from game.paths import export_dir
 from game.quiz import load_banks, points
 from game.results_csv import ANSWER_HEADER, SUMMARY_HEADER, append_rows, dialect_for
 from game.scenes.base import Scene
+from game.widgets.mathtext import has_math
 from game.widgets.image_view import draw_image
 from game.worker import Job
 
@@ -116,6 +117,7 @@ class QuizScene(Scene):
         tr, ui = self.app.tr, self.app.ui
         self.add_navigation(language=False)
         self.choice_buttons, self.next = [], None
+        self.typeset = {}  # button → its label, when the label holds a formula pygame_gui cannot draw
         if self.finished:
             typed = self.typed or (tr("quiz.default_name"), "")
             self.name = self.add(UITextEntryLine((100, 236, 440, 44), ui))
@@ -133,7 +135,10 @@ class QuizScene(Scene):
             return
         for i, k in enumerate(self.order):  # button i shows choice k of the bank
             label = f"{'ABCD'[i]}.  {self.question.choices[k][tr.lang]}"
-            self.choice_buttons.append(self.add(UIButton((100, 260 + i * 70, 1080, 58), label, ui)))
+            button = self.add(UIButton((100, 260 + i * 70, 1080, 58), "" if has_math(label) else label, ui))
+            if has_math(label):
+                self.typeset[button] = label
+            self.choice_buttons.append(button)
         if self.chosen is not None:
             for button in self.choice_buttons:
                 button.disable()
@@ -271,6 +276,11 @@ class QuizScene(Scene):
             draw_image(surface, theme, image, box)
             if many:
                 theme.text(surface, "ABCD"[i], (box.centerx, box.bottom + 6), role="heading", bold=True, anchor="midtop")
+
+    def draw_over_widgets(self, surface):
+        for button, label in self.typeset.items():  # the button's own text, typeset
+            self.app.theme.text(surface, label, button.rect.center, anchor="center",
+                                colour="text" if button.is_enabled else "muted")
 
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
