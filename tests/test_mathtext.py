@@ -19,8 +19,12 @@ from game.quiz import load_banks
 from game.theme import FONT_REGULAR, wrap
 from game.widgets.mathtext import formula, has_math, render_line, segments
 
-pygame.font.init()
-FONT = pygame.font.Font(FONT_REGULAR, 20)
+
+
+@pytest.fixture
+def font():
+    pygame.font.init()  # other tests quit pygame: a font of this test's own
+    return pygame.font.Font(FONT_REGULAR, 20)
 
 
 def shown_texts(lang) -> list[str]:
@@ -47,15 +51,15 @@ def test_every_formula_the_game_shows_typesets(lang):
         assert surface.get_width() > 4 and surface.get_height() > 4, tex
 
 
-def test_a_typeset_formula_is_not_its_source():
+def test_a_typeset_formula_is_not_its_source(font):
     """x_{t-1}: the braces vanish and t−1 goes down as a subscript (ink below the baseline)."""
     surface, depth = formula("x_{t-1}", 20, (255, 255, 255))
-    assert surface.get_width() < 0.7 * FONT.size("x_{t-1}")[0] and depth >= 3
+    assert surface.get_width() < 0.7 * font.size("x_{t-1}")[0] and depth >= 3
     root, _ = formula(r"\sqrt{\bar\alpha_t}", 20, (255, 255, 255))
-    assert root.get_height() > FONT.get_ascent()  # the root's bar rises over the letters
-    line = render_line(r"a $\sqrt{\bar\alpha_t}$ b", FONT, (255, 255, 255))
+    assert root.get_height() > font.get_ascent()  # the root's bar rises over the letters
+    line = render_line(r"a $\sqrt{\bar\alpha_t}$ b", font, (255, 255, 255))
     alpha = pygame.surfarray.array_alpha(line)
-    assert alpha.max() == 255 and line.get_width() >= root.get_width() + FONT.size("a  b")[0] - 2
+    assert alpha.max() == 255 and line.get_width() >= root.get_width() + font.size("a  b")[0] - 2
 
 
 def test_braces_inside_a_formula_are_latex_and_placeholders_stay_outside():
@@ -68,9 +72,9 @@ def test_braces_inside_a_formula_are_latex_and_placeholders_stay_outside():
                 assert not (is_math and re.search(r"\{[a-z_]+:[^}]*\}", piece)), key
 
 
-def test_a_line_breaks_between_words_never_inside_a_formula():
+def test_a_line_breaks_between_words_never_inside_a_formula(font):
     text = r"El paso $x_{t-1} = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \epsilon$ sigue con palabras"
-    lines = wrap(text, FONT, 160)
+    lines = wrap(text, font, 160)
     assert len(lines) >= 3 and all(line.count("$") % 2 == 0 for line in lines)
     assert any(r"x_{t-1} = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \epsilon" in line for line in lines)
 
