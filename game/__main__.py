@@ -1,7 +1,9 @@
 """`diffusion-quest`: play, play one level file, check level files, or render every screen.
 
     diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml | --quiz BANK.toml | --kiosk]
-    diffusion-quest validate PATH...
+    diffusion-quest validate PATH...                 (levels, quiz banks, chapters, GIFT files)
+    diffusion-quest quiz export BANK --format gift|kahoot [--lang es|en] [--out PATH]
+    diffusion-quest quiz import QUIZ.gift [QUIZ-en.gift] --id ID --title TITLE [--out BANK.toml]
     diffusion-quest --screenshot-tour DIR [--lang es|en]   (levels that sample are played too)
 """
 
@@ -26,12 +28,16 @@ def parse_args(argv):
 def validate(paths) -> int:
     """Check level, quiz-bank and chapter files (told apart by what they hold: [[questions]],
     [[chapters]], else a level); print one line per file; exit 1 if any is malformed."""
+    from game.gift import read_gift
     from game.levels import LevelError
     from game.quiz import load_course_file
 
     failed = 0
     for path in map(Path, paths):
         try:
+            if path.suffix.lower() == ".gift":
+                print(f"ok    {path} ({len(read_gift(path, topic='imported'))} questions)")
+                continue
             item = load_course_file(path)
             print(f"ok    {path} ({f'{len(item)} chapters' if isinstance(item, list) else item.id})")
         except LevelError as e:  # QuizError is a LevelError
@@ -40,8 +46,67 @@ def validate(paths) -> int:
     return 1 if failed else 0
 
 
+def quiz_command(argv) -> int:
+    """`quiz export` a bank (a shipped bank's id, or a file) to Moodle GIFT or Kahoot's .xlsx;
+    `quiz import` GIFT files (one per language) as a bank file."""
+    from game.gift import GiftError, bank_to_gift, gift_to_bank_toml
+    from game.kahoot import TIME_LIMITS, bank_to_kahoot
+    from game.levels import LevelError
+    from game.quiz import load_bank, load_banks
+
+    parser = argparse.ArgumentParser(prog="diffusion-quest quiz", description="quiz banks to and from the teacher's tools")
+    sub = parser.add_subparsers(dest="action", required=True)
+    export = sub.add_parser("export", help="a bank as Moodle GIFT or a Kahoot spreadsheet")
+    export.add_argument("bank", help="a shipped bank's id (e.g. forward-and-training) or a bank file")
+    export.add_argument("--format", choices=("gift", "kahoot"), required=True)
+    export.add_argument("--lang", choices=("es", "en"), default="es")
+    export.add_argument("--seconds", type=int, choices=TIME_LIMITS, default=20, help="Kahoot's time limit per question")
+    export.add_argument("--out", type=Path, help="the file to write (default: BANK-LANG.gift or .xlsx here)")
+    imp = sub.add_parser("import", help="GIFT files (Spanish, then optionally English) as a bank file")
+    imp.add_argument("gift", type=Path, nargs="+", metavar="QUIZ.gift")
+    imp.add_argument("--id", required=True, help="the bank's id")
+    imp.add_argument("--title", required=True)
+    imp.add_argument("--topic", help="the topic of questions without a '// topic:' line")
+    imp.add_argument("--out", type=Path, help="the bank file to write (default: ID.toml here)")
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "export":
+            shipped = {b.id: b for b in load_banks()[0]}
+            if args.bank not in shipped and not Path(args.bank).is_file():
+                print(f"error: {args.bank!r} is neither a shipped bank ({', '.join(shipped)}) nor a bank file", file=sys.stderr)
+                return 1
+            bank = shipped[args.bank] if args.bank in shipped else load_bank(Path(args.bank))
+            out = args.out or Path(f"{bank.id}-{args.lang}.{'gift' if args.format == 'gift' else 'xlsx'}")
+            if args.format == "gift":
+                out.write_text(bank_to_gift(bank, args.lang), encoding="utf-8")
+                left_out = []
+            else:
+                left_out = bank_to_kahoot(bank, args.lang, out, args.seconds)
+            for problem in left_out:
+                print(f"left out (too long for Kahoot) {problem}")
+            print(f"wrote {out} ({len(bank.questions) - len(left_out)} questions)")
+            return 0
+        if len(args.gift) > 2:
+            parser.error("give one GIFT file, or two: Spanish then English")
+        text = gift_to_bank_toml(args.gift[0], args.gift[1] if len(args.gift) > 1 else None, args.id, args.title, args.topic)
+        out = args.out or Path(f"{args.id}.toml")
+        out.write_text(text, encoding="utf-8")
+        load_bank(out)  # what was written plays
+        print(f"wrote {out}" + ("" if len(args.gift) > 1 else " (its English texts are the Spanish ones: translate them)"))
+        return 0
+    except (GiftError, LevelError) as e:
+        print(f"error {e}", file=sys.stderr)
+    except FileNotFoundError as e:
+        print(f"error: {args.bank if args.action == 'export' else e.filename}: no such bank or file", file=sys.stderr)
+    except OSError as e:
+        print(f"error: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
+    return 1
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["quiz"]:
+        return quiz_command(argv[1:])
     if argv[:1] == ["validate"]:
         if len(argv) < 2:
             print("usage: diffusion-quest validate PATH...", file=sys.stderr)

@@ -121,3 +121,34 @@ def read_gift(path: Path, topic: str | None = None) -> list[dict]:
     if not questions:
         raise GiftError(f"{path.name}: no questions found")
     return questions
+
+
+def gift_to_bank_toml(es_path: Path, en_path: Path | None, bank_id: str, title: str, topic: str | None = None) -> str:
+    """A quiz bank (TOML text) from a GIFT file per language, questions paired by their ::name::
+    (from one file, both languages hold its texts: translate the English later). GiftError
+    when the two files do not hold the same questions with the same right answers."""
+    es = read_gift(es_path, topic)
+    en = read_gift(en_path, topic) if en_path else es
+    by_id = {q["id"]: q for q in en}
+    if [q["id"] for q in es] != [q["id"] for q in en]:
+        raise GiftError(f"{Path(en_path).name}: its questions ({', '.join(by_id)}) are not those of "
+                        f"{Path(es_path).name} ({', '.join(q['id'] for q in es)}), in the same order")
+    lines = [f"id = {_toml(bank_id)}", "", "[title]", f"es = {_toml(title)}", f"en = {_toml(title)}"]
+    for q in es:
+        other = by_id[q["id"]]
+        if other["answer"] != q["answer"]:
+            raise GiftError(f"{Path(en_path).name}: question {q['id']!r} has answer {other['answer'] + 1}, "
+                            f"{Path(es_path).name} has {q['answer'] + 1}")
+        pair = lambda a, b: f"{{ es = {_toml(a)}, en = {_toml(b)} }}"  # noqa: E731 — one pair of texts
+        lines += ["", "[[questions]]", f"id = {_toml(q['id'])}", f"topic = {_toml(q['topic'])}",
+                  f"text = {pair(q['text'], other['text'])}", "choices = [",
+                  *(f"  {pair(a, b)}," for a, b in zip(q["choices"], other["choices"])), "]",
+                  f"answer = {q['answer']}", f"explanation = {pair(q['explanation'] or q['text'], other['explanation'] or other['text'])}"]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)

@@ -2,7 +2,9 @@
 
     id = "forward-and-training"      [title] es = "…" en = "…"
     [[questions]] id, topic, text {es, en}, choices [4 × {es, en}], answer (0–3),
-                  explanation {es, en}
+                  explanation {es, en}; optional: level (the id of the campaign level that
+                  teaches it, named after a wrong answer), image (a live picture), and on each
+                  wrong choice misconception {es, en} (the mistaken idea it stands for)
 
 Scoring: a right answer is worth 100 points plus a time bonus (up to 50, falling with the
 seconds taken) and a streak bonus (10 per right answer in a row before it).
@@ -37,6 +39,8 @@ class Question:
     explanation: dict
     image: dict | None = None  # a live picture: {kind = "noised", prompt, seed, t} or
     #                            {kind = "guidance", prompt, seed, guidance = [w for A, B, C, D]}
+    level: str | None = None  # the campaign level that teaches it
+    misconceptions: tuple = (None,) * 4  # per choice: the mistaken idea a wrong one stands for
 
 
 def _image(value, path: Path, field: str):
@@ -97,11 +101,22 @@ def parse_bank(path: Path, data: dict) -> Bank:
         answer = q.get("answer")
         if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < 4:
             raise QuizError(f"{path.name}: field '{where}.answer' must be the index of the right choice, 0 to 3; got {answer!r}")
+        level = q.get("level")
+        if level is not None:
+            check_text(level, path, f"{where}.level", QuizError)
+        misconceptions = []
+        for j, c in enumerate(choices):
+            wrong = c.get("misconception") if isinstance(c, dict) else None
+            if wrong is not None and j == answer:
+                raise QuizError(f"{path.name}: field '{where}.choices[{j}].misconception' belongs on a wrong choice; "
+                                f"choice {j} is the right answer")
+            misconceptions.append(None if wrong is None else _text(wrong, path, f"{where}.choices[{j}].misconception"))
         questions.append(Question(
             qid, q["topic"], _text(q.get("text"), path, f"{where}.text"),
-            tuple(_text(c, path, f"{where}.choices[{j}]") for j, c in enumerate(choices)),
+            tuple(_text({k: c[k] for k in c if k != "misconception"} if isinstance(c, dict) else c, path,
+                        f"{where}.choices[{j}]") for j, c in enumerate(choices)),
             answer, _text(q.get("explanation"), path, f"{where}.explanation"),
-            _image(q.get("image"), path, f"{where}.image"),
+            _image(q.get("image"), path, f"{where}.image"), level, tuple(misconceptions),
         ))
     return Bank(path, data["id"], _text(data.get("title"), path, "title"), tuple(questions))
 
@@ -151,9 +166,14 @@ def load_course_file(path: Path):
     return parse_level(path, data)
 
 
-def checkpoint_bank(chapter: dict, banks: list[Bank]) -> Bank:
-    """The quiz that closes a chapter: the first CHECKPOINT_QUESTIONS questions on its topics."""
-    questions = [q for b in banks for q in b.questions if q.topic in chapter["quiz_topics"]]
+def checkpoint_bank(chapter: dict, banks: list[Bank], rng=None) -> Bank:
+    """The quiz that closes a chapter: CHECKPOINT_QUESTIONS questions taken in turn from each
+    of its topics (one of every topic before a second of any), each topic's drawn by `rng`
+    (in file order without one)."""
+    by_topic = {topic: [q for b in banks for q in b.questions if q.topic == topic] for topic in chapter["quiz_topics"]}
+    if rng is not None:
+        by_topic = {topic: [qs[i] for i in rng.permutation(len(qs))] for topic, qs in by_topic.items()}
+    questions = [qs[i] for i in range(max(map(len, by_topic.values()), default=0)) for qs in by_topic.values() if i < len(qs)]
     return Bank(LEVELS_DIR / "chapters.toml", checkpoint_id(chapter), chapter["title"],
                 tuple(questions[:CHECKPOINT_QUESTIONS]))
 

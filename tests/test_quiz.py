@@ -56,10 +56,10 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     bank = load_banks()[0][0]
     quiz = QuizScene(app, bank, time_limit=1000.0)
     app.push(quiz)
-    first, second = bank.questions[0], bank.questions[1]
+    first = quiz.question  # the round's own order
     quiz.answer(first.answer)  # right
     quiz.advance()
-    quiz.answer(second.answer)  # right again: a streak bonus
+    quiz.answer(quiz.question.answer)  # right again: a streak bonus
     quiz.advance()
     quiz.time_limit = 0.0
     quiz.update(0.016)  # the third runs out of time
@@ -131,7 +131,7 @@ def test_the_results_screen_reviews_each_missed_question_with_its_answer_and_exp
     app.theme.drawn = []
     app.draw()
     texts = [t for _, t in app.theme.drawn]
-    first = bank.questions[0]
+    first, second = quiz.bank.questions[:2]  # the round's own order
     assert "Para repasar: 1 de 2" in texts and first.text["es"] in texts and first.explanation["es"] in texts
     assert f"La correcta: {first.choices[first.answer]['es']}" in texts
     assert f"Tu respuesta: {first.choices[(first.answer + 1) % 4]['es']}" in texts
@@ -139,7 +139,7 @@ def test_the_results_screen_reviews_each_missed_question_with_its_answer_and_exp
     app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=forward))
     app.theme.drawn = []
     app.draw()
-    assert bank.questions[1].text["es"] in [t for _, t in app.theme.drawn]
+    assert second.text["es"] in [t for _, t in app.theme.drawn]
     # what is typed survives a language switch (which rebuilds the screen)
     quiz.name.set_text("Zoé")
     app.dispatch(pygame.event.Event(pygame_gui.UI_TEXT_ENTRY_CHANGED, ui_element=quiz.name, text="Zoé"))
@@ -236,9 +236,57 @@ def test_choices_are_shuffled_and_a_press_answers_the_choice_it_shows():
         q = quiz.question
         place = quiz.order.index(q.answer)
         places.append(place)
-        assert quiz.choice_buttons[place].text.endswith(q.choices[q.answer]["en"])
+        button = quiz.choice_buttons[place]
+        assert quiz.typeset.get(button, button.text).endswith(q.choices[q.answer]["en"])  # a formula is drawn over its button
         app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=quiz.choice_buttons[place]))
         assert quiz.results[-1].right and quiz.results[-1].chosen == q.answer
         quiz.advance()
     assert len(set(places)) >= 3  # the right answer is not always in the same place
     pygame.quit()
+
+
+def test_a_round_draws_its_own_question_order_and_a_checkpoint_takes_every_topic_in_turn():
+    import numpy as np
+    import pygame
+
+    from game.app import App
+    from game.quiz import checkpoint_bank, load_chapters
+    from game.scenes.quiz import QuizScene
+
+    app = App(lang="en")
+    bank = load_banks()[0][0]
+    orders = {tuple(q.id for q in QuizScene(app, bank).bank.questions) for _ in range(4)}
+    assert len(orders) > 1 and all(sorted(o) == sorted(q.id for q in bank.questions) for o in orders)
+    banks = load_banks()[0]
+    for chapter in load_chapters():
+        topics = chapter["quiz_topics"]
+        picked = [q.topic for q in checkpoint_bank(chapter, banks, np.random.default_rng(0)).questions]
+        assert set(picked[: len(topics)]) == set(topics[:5]), (chapter["number"], picked)  # one of each before a second
+    first = load_chapters()[0]
+    draws = {tuple(q.id for q in checkpoint_bank(first, banks, np.random.default_rng(seed)).questions) for seed in range(6)}
+    assert len(draws) > 1
+    pygame.quit()
+
+
+def test_a_wrong_answer_names_its_mistaken_idea_and_the_level_to_replay(tmp_path):
+    import pygame
+
+    from game.app import App
+    from game.quiz import Bank, Question
+    from game.scenes.quiz import QuizScene, level_titles
+
+    app = App(lang="es")
+    text = {"es": "¿Pregunta?", "en": "Question?"}
+    idea = {"es": "el ruido se aprende en el proceso hacia adelante.", "en": "the noise is learnt going forward."}
+    q = Question("q1", "forward", text, tuple({"es": f"op {i}", "en": f"ch {i}"} for i in range(4)), 0,
+                 {"es": "Porque sí.", "en": "Because."}, level="forward-noise", misconceptions=(None, idea, None, None))
+    quiz = QuizScene(app, Bank(tmp_path / "b.toml", "b", text, (q,)), time_limit=1000.0)
+    app.push(quiz)
+    quiz.answer(1)
+    app.theme.drawn = []
+    app.draw()
+    shown = " ".join(t for _, t in app.theme.drawn)
+    app.theme.drawn = None
+    assert idea["es"] in shown and level_titles()["forward-noise"]["es"] in shown
+    pygame.quit()
+

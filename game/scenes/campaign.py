@@ -1,5 +1,6 @@
 """Choosing a level: the campaign's levels in order, with the stars won so far."""
 
+import numpy as np
 import pygame_gui
 from pygame_gui.elements import UIButton
 
@@ -99,7 +100,7 @@ class CampaignScene(Scene):
     def open(self, entry, replace: bool = False) -> None:
         """Play a level or a checkpoint quiz (over the campaign, or in place of the level just won)."""
         if isinstance(entry, dict):
-            scene = QuizScene(self.app, checkpoint_bank(entry, self.banks))
+            scene = QuizScene(self.app, checkpoint_bank(entry, self.banks, np.random.default_rng()))
         else:
             scene = level_scene(self.app, entry, on_stars=self.app.record_stars, on_next=self.after(entry))
         (self.app.replace if replace else self.app.push)(scene)

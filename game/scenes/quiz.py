@@ -3,19 +3,21 @@ after each answer, streaks, a final score, the missed questions to review, and t
 as CSV files for the teacher (game.results_csv)."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UITextEntryLine
 
+from game.levels import load_campaign
 from game.paths import export_dir
 from game.quiz import load_banks, points
 from game.results_csv import ANSWER_HEADER, SUMMARY_HEADER, append_rows, dialect_for
 from game.scenes.base import Scene
-from game.widgets.mathtext import has_math
 from game.widgets.image_view import draw_image
+from game.widgets.mathtext import has_math
 from game.worker import Job
 
 KEYS = {pygame.K_1: 0, pygame.K_2: 1, pygame.K_3: 2, pygame.K_4: 3, pygame.K_a: 0, pygame.K_b: 1, pygame.K_c: 2, pygame.K_d: 3}
@@ -38,19 +40,43 @@ class Answer:
 
 
 class QuizMenuScene(Scene):
-    """Choose a bank."""
+    """Choose a bank to play, or export one for the teacher's tools (Moodle, Kahoot)."""
 
     def __init__(self, app):
         super().__init__(app)
         self.banks, self.errors = load_banks()
+        self.exported = None  # (message key, values) of the last export
 
     def build_ui(self):
         tr, ui = self.app.tr, self.app.ui
         self.add_navigation(language=False)
-        self.buttons = {}
+        self.buttons, self.exports = {}, {}
         for i, bank in enumerate(self.banks):
-            label = tr("quiz.bank", title=bank.title[tr.lang], n=len(bank.questions))
-            self.buttons[self.add(UIButton((200, 140 + i * ROW, 880, 64), label, ui, object_id="#menu"))] = bank
+            y = 140 + i * ROW
+            self.buttons[self.add(UIButton((200, y, 680, 64), bank.title[tr.lang], ui, object_id="#menu"))] = bank
+            for x, kind in ((890, "gift"), (1030, "kahoot")):
+                self.exports[self.add(UIButton((x, y + 8, 130, 48), tr(f"quiz.export_{kind}"), ui))] = (bank, kind)
+
+    def export(self, bank, kind):
+        """The bank in the player's language, as GIFT or Kahoot's .xlsx, in the exports folder."""
+        from game.gift import bank_to_gift
+        from game.kahoot import bank_to_kahoot
+
+        lang = self.app.tr.lang
+        path = export_dir() / f"{bank.id}-{lang}.{'gift' if kind == 'gift' else 'xlsx'}"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "gift":
+                path.write_text(bank_to_gift(bank, lang), encoding="utf-8")
+                left_out = []
+            else:
+                left_out = bank_to_kahoot(bank, lang, path)
+        except OSError as e:
+            self.exported = ("quiz.export_failed", {"reason": e.strerror or str(e)})
+            return
+        self.exported = ("quiz.exported_left", {"path": str(path), "n": len(left_out),
+                                                "ids": ", ".join(p.split(":")[0] for p in left_out)}) \
+            if left_out else ("quiz.exported", {"path": str(path)})
 
     def best_text(self, bank) -> str | None:
         """The player's best round on this bank, from the profile."""
@@ -64,6 +90,8 @@ class QuizMenuScene(Scene):
             return False
         if event.ui_element in self.buttons:
             self.app.push(QuizScene(self.app, self.buttons[event.ui_element]))
+        elif event.ui_element in self.exports:
+            self.export(*self.exports[event.ui_element])
         else:
             return False
         return True
@@ -71,11 +99,14 @@ class QuizMenuScene(Scene):
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         theme.text(surface, tr("quiz.title"), (200, 70), role="subtitle", bold=True)
-        for i, bank in enumerate(self.banks):
-            best = self.best_text(bank)
-            if best:
-                theme.text(surface, best, (210, 140 + i * ROW + 70), role="small", colour="accent2")
+        for i, bank in enumerate(self.banks):  # under each: how many questions, and the best round
+            line = " · ".join(filter(None, (tr("quiz.bank", n=len(bank.questions)), self.best_text(bank))))
+            theme.text(surface, line, (210, 140 + i * ROW + 70), role="small", colour="accent2")
         y = 160 + len(self.banks) * ROW
+        if self.exported:
+            key, values = self.exported
+            y = theme.text(surface, tr(key, **values), (200, y), role="small",
+                           colour="bad" if key == "quiz.export_failed" else "good", width=960).bottom + 8
         for message in self.errors:
             y = theme.text(surface, message, (200, y), role="small", colour="bad", width=880).bottom + 4
 
@@ -95,6 +126,7 @@ class QuizScene(Scene):
         self.typed = None  # (name, class) as typed, kept when the results screen is rebuilt
         self.pictures = None  # Job drawing the question's live picture(s), if it has any
         self.shuffle = np.random.default_rng()  # each round its own order: the answer is not always A
+        self.bank = replace(bank, questions=tuple(bank.questions[i] for i in self.shuffle.permutation(len(bank.questions))))
         self.start_question()
 
     def start_question(self):
@@ -306,8 +338,22 @@ class QuizScene(Scene):
                 colour = theme.colour("good" if k == q.answer else "bad")
                 pygame.draw.rect(surface, colour, button.rect.inflate(8, 8), width=4, border_radius=10)
         verdict = tr("quiz.right") if self.chosen == q.answer else tr("quiz.timeout") if self.chosen == -1 else tr("quiz.wrong")
-        theme.text(surface, verdict, (100, 548), role="heading", bold=True, colour="good" if self.chosen == q.answer else "bad")
-        theme.text(surface, q.explanation[tr.lang], (100, 580), width=860)
+        y = theme.text(surface, verdict, (100, 548), role="heading", bold=True,
+                       colour="good" if self.chosen == q.answer else "bad").bottom + 4
+        self.draw_lesson(surface, q, self.chosen, 100, y, 860)
+
+    def draw_lesson(self, surface, q, chosen, x, y, width):
+        """After an answer: the mistaken idea a wrong choice stands for, the explanation, and
+        the level to replay."""
+        theme, tr = self.app.theme, self.app.tr
+        idea = q.misconceptions[chosen] if 0 <= chosen != q.answer else None
+        if idea:
+            y = theme.text(surface, tr("quiz.misconception", idea=idea[tr.lang]), (x, y), role="small", colour="bad",
+                           width=width).bottom + 4
+        y = theme.text(surface, q.explanation[tr.lang], (x, y), role="small" if idea else "body", width=width).bottom + 4
+        title = level_titles().get(q.level)
+        if chosen != q.answer and title:
+            theme.text(surface, tr("quiz.replay", level=title[tr.lang]), (x, y), role="small", colour="accent2", width=width)
 
     def draw_results(self, surface):
         """Left: the score, who played, the save button. Right: the missed questions, one at a
@@ -335,7 +381,13 @@ class QuizScene(Scene):
         y = theme.text(surface, tr("quiz.yours", choice=yours), (x, y), colour="bad", width=width).bottom + 6
         y = theme.text(surface, tr("quiz.correct", choice=q.choices[q.answer][lang]), (x, y), colour="good",
                        width=width).bottom + 12
-        theme.text(surface, q.explanation[lang], (x, y), role="small", width=width)
+        self.draw_lesson(surface, q, miss.chosen, x, y, width)
+
+
+@cache
+def level_titles() -> dict:
+    """Each campaign level's title by id: where a question sends the player after a wrong answer."""
+    return {level.id: level.title for level in load_campaign()[0]}
 
 
 def question_pictures(app, spec: dict) -> list:
