@@ -18,7 +18,7 @@ HEADER = ("No.", "Question - max 120 characters", *(f"Answer {i} - max 75 charac
 HEADER_ROW = 8
 
 SYMBOLS = {r"\bar\alpha": "ᾱ", r"\alpha": "α", r"\beta": "β", r"\sigma": "σ", r"\epsilon": "ε", r"\lambda": "λ",
-           r"\mu": "μ", r"\theta": "θ", r"\nabla": "∇", r"\prod": "∏", r"\sum": "∑", r"\leq": "≤", r"\geq": "≥",
+           r"\mu": "μ", r"\theta": "θ", r"\rho": "ρ", r"\gamma": "γ", r"\eta": "η", r"\nabla": "∇", r"\prod": "∏", r"\sum": "∑", r"\leq": "≤", r"\geq": "≥",
            r"\mid": "|", r"\sim": "~", r"\cdot": "·", r"\times": "×", r"\quad": " ", r"\;": " ", r"\,": "", r"\ ": " ",
            r"\log": "log", r"\infty": "∞"}
 
@@ -29,6 +29,7 @@ def plain_math(text: str) -> str:
         tex = match.group(1)
         tex = re.sub(r"\\sqrt\{([^{}]*)\}", r"√(\1)", tex)
         tex = re.sub(r"\\(?:mathrm|mathcal|text)\{([^{}]*)\}", r"\1", tex)
+        tex = re.sub(r"\\hat\{?\\(\w+)\}?", lambda m: SYMBOLS.get("\\" + m.group(1), m.group(1)) + "\u0302", tex)
         tex = re.sub(r"\\hat\{?(\w)\}?", "\\1\u0302", tex)
         tex = re.sub(r"\\tilde\{?\\?(\w+)\}?", lambda m: SYMBOLS.get("\\" + m.group(1), m.group(1)) + "\u0303", tex)
         for command, symbol in sorted(SYMBOLS.items(), key=lambda kv: -len(kv[0])):

@@ -19,7 +19,7 @@ from game.levels import LEVELS_DIR, LevelError, check_text, load_each, parse_lev
 
 QUIZ_DIR = LEVELS_DIR / "quizzes"
 TOPICS = ("forward", "closed_form", "schedules", "unet", "training", "ddpm", "samplers", "guidance",
-          "text", "latent", "score", "flawed_schedule", "comparison", "mistakes")
+          "text", "latent", "score", "flawed_schedule", "comparison", "mistakes", "advanced")
 
 
 class QuizError(LevelError):

@@ -31,8 +31,8 @@ def test_a_bank_reads_back_as_kahoots_template_with_the_questions_that_fit(tmp_p
 
 
 def test_formulas_become_plain_unicode():
-    assert plain_math(r"de $x_{t-1}$ y $\sqrt{\bar\alpha_t}$, $\hat{x}_0$, $\tilde\mu + \sigma_t z$") == \
-        "de x_(t−1) y √(ᾱ_t), x̂_0, μ̃ + σ_t z"
+    assert plain_math(r"de $x_{t-1}$ y $\sqrt{\bar\alpha_t}$, $\hat{x}_0$, $\tilde\mu + \sigma_t z$, $\hat\epsilon$") == \
+        "de x_(t−1) y √(ᾱ_t), x̂_0, μ̃ + σ_t z, ε̂"
 
 
 def test_the_cli_exports_gift_and_kahoot_and_imports_gift_back(tmp_path, capsys):

@@ -4,6 +4,12 @@ from game.levels import LEVELS_DIR
 from game.quiz import QUIZ_DIR, TOPICS, QuizError, load_bank, load_banks, points
 
 
+def drop_first_questions_last_choice(text: str) -> str:
+    start = text.index("choices = [\n")
+    lines = text[start:].split("\n")
+    return text[:start] + "\n".join(lines[:4] + lines[5:])
+
+
 def test_banks_load_with_forty_questions_over_the_curriculum():
     banks, errors = load_banks()
     assert errors == []
@@ -24,7 +30,7 @@ GOOD = (QUIZ_DIR / "01-forward-and-training.toml").read_text(encoding="utf-8")
         (lambda s: s.replace("answer = 0", "answer = 4", 1), r"field 'questions\[0\].answer' must be the index of the right choice, 0 to 3; got 4"),
         (lambda s: s.replace('topic = "forward"', 'topic = "poetry"', 1), r"field 'questions\[0\].topic' must be one of forward"),
         (lambda s: s.replace('id = "fwd-end"', 'id = "fwd-markov"'), r"field 'questions\[1\].id' must be a text unique in the bank"),
-        (lambda s: s.replace('{ es = "De $x_{t+1}$", en = "On $x_{t+1}$" },', ""), r"field 'questions\[0\].choices' must be a list of 4 choices"),
+        (lambda s: drop_first_questions_last_choice(s), r"field 'questions\[0\].choices' must be a list of 4 choices"),
         (lambda s: s.replace('en = "In the forward process, what does x_t depend on?"', 'en = ""'), r"field 'questions\[0\].text' must have non-empty 'es' and 'en' texts"),
     ],
 )
@@ -290,3 +296,20 @@ def test_a_wrong_answer_names_its_mistaken_idea_and_the_level_to_replay(tmp_path
     assert idea["es"] in shown and level_titles()["forward-noise"]["es"] in shown
     pygame.quit()
 
+
+def test_the_shipped_banks_test_understanding():
+    """Issue 22's bars: at least 60 questions; every wrong choice names the misconception it
+    stands for; the right answer is the longest choice in at most a third of each bank's
+    questions (in each language), so length gives nothing away; a question's level link
+    names a campaign level."""
+    from game.scenes.quiz import level_titles
+
+    banks = load_banks()[0]
+    assert sum(len(b.questions) for b in banks) >= 60
+    for bank in banks:
+        for q in bank.questions:
+            assert all((m is None) == (i == q.answer) for i, m in enumerate(q.misconceptions)), (bank.id, q.id)
+            assert q.level is None or q.level in level_titles(), (bank.id, q.id, q.level)
+        for lang in ("es", "en"):
+            longest = sum(max(range(4), key=lambda i: len(q.choices[i][lang])) == q.answer for q in bank.questions)
+            assert longest <= len(bank.questions) / 3, (bank.id, lang, longest, len(bank.questions))
