@@ -147,7 +147,9 @@ KINDS = {
         "predict_variance": Range(0.0, 1.0, None)}),
     "schedules": Kind(("snr_error",), {
         "schedules": Choices(SCHEDULES, ("linear", "cosine")), "required_schedule": Choice(SCHEDULES, "cosine"),
-        "t_start": T}),
+        "t_start": T,
+        # before the first Check: which schedule spends more steps in near-pure noise (√ᾱ_t < 0.1)?
+        "predict_noisier": Flag()}),
     "unet": Kind(("t_with_ssim",), {
         "t_start": Number(0, TRAIN_TIMESTEPS - 1, 300, whole=True), "ssim_min": Number(0.0, 1.0, 0.6)}),
     "toy2d": Kind(("chamfer",), {

@@ -65,6 +65,8 @@ def stars_for(app, level, changes: dict) -> tuple[int, object]:
                 return 0, None  # refused (the prompt level's empty box)
             assert app.run_until(lambda: scene.final_score is not None, timeout=600)
         elif level.kind in ("forward", "schedules", "unet"):
+            if level.kind == "schedules" and level.controls["predict_noisier"]:
+                scene.noisier = "linear"  # the prediction comes first; it does not score
             for key, value in changes.items():
                 setattr(scene, key, value)
             if level.kind == "unet":

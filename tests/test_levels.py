@@ -76,6 +76,13 @@ def test_schedules_level_needs_cosine_and_snr_one(app):
     scene, won = play(app, "schedules")
     scene.t = 500
     press(app, scene.check)
+    assert scene.result is None and scene.message[0] == "schedules.predict_first"
+    # predict first: linear spends 327 steps with √ᾱ_t < 0.1, cosine 65; the pick locks and the counts show
+    linear = next(b for b, option in scene.noisier_buttons.items() if option == "linear")
+    assert "327" not in drawn_text(app)
+    press(app, linear)
+    assert scene.noisier == "linear" and not linear.is_enabled and "lineal 327, coseno 65" in drawn_text(app)
+    press(app, scene.check)
     assert scene.result is None and scene.message[0] == "schedules.use"
     scene.kind = "cosine"
     scene.t = int(np.argmin(np.abs(scene.schedules["cosine", False].log_snr)))

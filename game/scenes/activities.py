@@ -179,6 +179,9 @@ class SchedulesLevel(LevelScene):
         self.kind, self.t = self.kinds[0], int(level.controls.get("t_start", 0))
         self.zero_snr = False
         self.checked = None  # the t of the last valid Check: its numbers are shown
+        # predict_noisier: the player's pick (a schedule, or "same") of the one that spends more
+        # steps with √ᾱ_t < NEAR_NOISE; the counts are shown once it is made
+        self.noisier = None
         self.schedules = {(k, z): make_schedule(k, zero_terminal_snr=z) for k in self.kinds for z in (False, True)}
         self.x0 = render_seed(level.target["seed"], level.target["prompt"]).image[None]
         self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
@@ -189,6 +192,28 @@ class SchedulesLevel(LevelScene):
         self.menu = self.add(UIDropDownMenu(self.app.tr.options(self.kinds), self.app.tr.option(self.kind), (230, 520, 200, 36), ui))
         self.zero_button = self.add(UIButton((450, 520, 280, 36), self.zero_text(), ui))
         self.slider = self.add(UIHorizontalSlider((30, 564, 700, 36), self.t, (0, 999), ui))
+        self.noisier_buttons = {}
+        if self.level.controls["predict_noisier"]:
+            options = [*self.kinds, "same"]
+            for i, option in enumerate(options):
+                label = self.app.tr("schedules.same") if option == "same" else self.app.tr.option(option)[0]
+                button = self.add(UIButton((30 + i * 130, 470, 120, 36), label, ui))
+                if self.noisier is not None:
+                    button.disable()
+                self.noisier_buttons[button] = option
+
+    NEAR_NOISE = 0.1  # √ᾱ_t below this: less than a tenth of the signal left
+
+    def noisy_steps(self, kind: str) -> int:
+        """How many of the schedule's steps keep less than NEAR_NOISE of the signal."""
+        return int(np.sum(self.schedules[kind, False].signal_scale < self.NEAR_NOISE))
+
+    def noisier_text(self) -> str:
+        counts = {kind: self.noisy_steps(kind) for kind in self.kinds}
+        truth = "same" if len(set(counts.values())) == 1 else max(counts, key=counts.get)
+        tr = self.app.tr
+        return tr("schedules.noisier_reveal", counts=", ".join(f"{tr.option(k)[0]} {n}" for k, n in counts.items()),
+                  verdict=tr("schedules.noisier_right" if self.noisier == truth else "schedules.noisier_wrong"))
 
     def zero_text(self):
         return self.app.tr("schedules.zero_on" if self.zero_snr else "schedules.zero_off")
@@ -201,6 +226,11 @@ class SchedulesLevel(LevelScene):
         elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.zero_button:
             self.zero_snr, self.checked = not self.zero_snr, None
             self.zero_button.set_text(self.zero_text())
+        elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element in self.noisier_buttons:
+            if self.noisier is None:  # the first pick is the prediction: then the counts show
+                self.noisier = self.noisier_buttons[event.ui_element]
+                for button in self.noisier_buttons:
+                    button.disable()
         else:
             return False
         return True
@@ -210,6 +240,9 @@ class SchedulesLevel(LevelScene):
         return self.schedules[self.kind, self.zero_snr]
 
     def score(self):
+        if self.level.controls["predict_noisier"] and self.noisier is None:
+            self.message, self.result = ("schedules.predict_first", {}), None
+            return None
         if self.kind != self.required or self.zero_snr:
             self.message, self.result = ("schedules.use", {"kind": self.app.tr.option(self.required)[0]}), None
             return None
@@ -247,6 +280,13 @@ class SchedulesLevel(LevelScene):
             theme.text(surface, tr("schedules.log_snr", value=float(s.log_snr[t])), (rect.x, y), role="formula", colour="text")
         if self.zero_snr:
             theme.text(surface, tr("schedules.zero_note"), (rect.x, rect.y + 360), role="small", colour="muted", width=rect.width - 20)
+        if self.noisier_buttons:  # the prediction, and once made, the counts
+            top = min(b.rect.top for b in self.noisier_buttons)
+            theme.text(surface, tr("schedules.noisier_question", below=self.NEAR_NOISE), (rect.x, top - 26), role="small")
+            if self.noisier is not None:
+                right = max(b.rect.right for b in self.noisier_buttons)
+                theme.text(surface, self.noisier_text(), (right + 14, top), role="small", colour="accent2",
+                           width=rect.right - right - 14)
 
 
 
