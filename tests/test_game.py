@@ -44,6 +44,7 @@ def test_every_number_in_every_catalog_string_is_written_as_its_language_writes_
     tr.switch("es")
     assert tr("sampling.metric_judge_confidence", value=0.955) == "El juez tiene 96\u00a0% de confianza."
     assert tr.number(0.25, ".2f") == "0,25" and tr.number(7.5) == "7,5" and tr.number(1000) == "1000"
+    assert tr.number(-0.006, ".3f") == "−0,006"  # a minus sign, not a hyphen
     tr.switch("en")
     assert tr.number(0.25, ".2f") == "0.25" and tr("sampling.metric_judge_confidence", value=0.955) == "The judge is 96% sure."
 

@@ -72,7 +72,7 @@ class NumberFormatter(string.Formatter):
             return text
         if text.endswith("%"):
             text = text[:-1] + self.percent
-        return text.replace(".", self.decimal)
+        return text.replace(".", self.decimal).replace("-", "−")  # the minus sign, as typeset, not a hyphen
 
 
 class Catalogs:
