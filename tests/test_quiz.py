@@ -313,3 +313,21 @@ def test_the_shipped_banks_test_understanding():
         for lang in ("es", "en"):
             longest = sum(max(range(4), key=lambda i: len(q.choices[i][lang])) == q.answer for q in bank.questions)
             assert longest <= len(bank.questions) / 3, (bank.id, lang, longest, len(bank.questions))
+
+
+def test_a_rounds_pictures_are_drawn_for_it_and_the_answer_follows_them():
+    import numpy as np
+
+    from game.scenes.quiz import drawn_for_round
+
+    banks = load_banks()[0]
+    q = next(q for b in banks for q in b.questions if q.image is not None and q.image["kind"] == "guidance")
+    w15 = q.image["guidance"][q.answer]
+    rounds = [drawn_for_round(q, np.random.default_rng(seed)) for seed in range(8)]
+    for r in rounds:
+        assert r.image["guidance"][r.answer] == w15 and sorted(r.image["guidance"]) == sorted(q.image["guidance"])
+        assert r.misconceptions[r.answer] is None and sum(m is None for m in r.misconceptions) == 1
+    assert len({r.answer for r in rounds}) > 1 and len({r.image["seed"] for r in rounds}) > 1
+    noised = next(q for b in banks for q in b.questions if q.image is not None and q.image["kind"] == "noised")
+    again = drawn_for_round(noised, np.random.default_rng(1))
+    assert again.image["t"] == noised.image["t"] and again.answer == noised.answer

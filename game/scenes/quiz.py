@@ -126,7 +126,8 @@ class QuizScene(Scene):
         self.typed = None  # (name, class) as typed, kept when the results screen is rebuilt
         self.pictures = None  # Job drawing the question's live picture(s), if it has any
         self.shuffle = np.random.default_rng()  # each round its own order: the answer is not always A
-        self.bank = replace(bank, questions=tuple(bank.questions[i] for i in self.shuffle.permutation(len(bank.questions))))
+        order = self.shuffle.permutation(len(bank.questions))
+        self.bank = replace(bank, questions=tuple(drawn_for_round(bank.questions[i], self.shuffle) for i in order))
         self.start_question()
 
     def start_question(self):
@@ -382,6 +383,20 @@ class QuizScene(Scene):
         y = theme.text(surface, tr("quiz.correct", choice=q.choices[q.answer][lang]), (x, y), colour="good",
                        width=width).bottom + 12
         self.draw_lesson(surface, q, miss.chosen, x, y, width)
+
+
+def drawn_for_round(q, rng):
+    """The question with its picture drawn for this round: a new seed (the same prompt and t),
+    and for the guidance question the four guidance values in a new order, the right answer
+    and the misconceptions following their pictures."""
+    if q.image is None:
+        return q
+    image = {**q.image, "seed": int(rng.integers(0, 1000))}
+    if image["kind"] != "guidance":
+        return replace(q, image=image)
+    order = rng.permutation(4).tolist()  # picture i shows what picture order[i] showed
+    image["guidance"] = [q.image["guidance"][k] for k in order]
+    return replace(q, image=image, answer=order.index(q.answer), misconceptions=tuple(q.misconceptions[k] for k in order))
 
 
 @cache
