@@ -125,6 +125,45 @@ class SamplingRun:
         return {**numbers, "t": step.t, "tp": f"t' = {tp}" if tp >= 0 else "x₀"}
 
 
+class RunQueue:
+    """Runs that go one after the other, never two at once (each one's time is its own and the
+    window keeps a core): `start()` queues one per side, `poll()` each frame starts the next
+    when the last is done. `make(side)` builds a side's SamplingRun."""
+
+    def __init__(self, sides, make):
+        self.sides, self.make = tuple(sides), make
+        self.runs = dict.fromkeys(self.sides)
+        self.pending = []  # the sides still to run, in order
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending) or any(run is not None and run.running for run in self.runs.values())
+
+    def start(self) -> None:
+        self.runs, self.pending = dict.fromkeys(self.sides), list(self.sides)
+        self._next()
+
+    def _next(self) -> None:
+        side = self.pending.pop(0)
+        self.runs[side] = self.make(side)
+
+    def poll(self):
+        """Poll every run and start the next side when none runs; the first error a run hit
+        (the queue then stops), or None."""
+        runs = [run for run in self.runs.values() if run is not None]
+        for run in runs:
+            run.poll()
+        error = next((run.error for run in runs if run.error is not None), None)
+        if error is not None:
+            self.pending = []
+        elif self.pending and not any(run.running for run in runs):
+            self._next()
+        return error
+
+    def workers(self) -> list:
+        return list(self.runs.values())
+
+
 FORMULA_KEYS = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}
 
 

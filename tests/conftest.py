@@ -33,6 +33,16 @@ def app():
     yield from running_app()
 
 
+def drawn_text(app) -> str:
+    """Every text the screens draw in one frame, joined: what a player can read there."""
+    app.theme.drawn = []
+    try:
+        app.draw()
+        return " ".join(text for _, text in app.theme.drawn)
+    finally:
+        app.theme.drawn = None
+
+
 def press(app, button):
     """A click on a pygame_gui button, as the UI reports it."""
     import pygame

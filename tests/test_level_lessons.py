@@ -6,7 +6,7 @@ that a setting in between wins."""
 
 import pytest
 
-from conftest import press, running_app
+from conftest import drawn_text, press, running_app
 from game.levels import load_campaign
 from game.scenes.sampling_level import SLIDERS
 
@@ -162,23 +162,14 @@ def test_the_forward_level_hides_the_coefficients_until_check(app):
 
     scene = level_scene(app, LEVELS["forward-noise"])
     app.push(scene)
-
-    def drawn():
-        app.theme.drawn = []
-        try:
-            app.draw()
-            return " ".join(text for _, text in app.theme.drawn)
-        finally:
-            app.theme.drawn = None
-
     try:
         signal = app.tr.number(float(scene.schedule.signal_scale[400]), ".3f")
         scene.t = 400
-        assert signal not in drawn()
+        assert signal not in drawn_text(app)
         press(app, scene.check)
-        assert scene.message[0] == "forward.more_t" and signal in drawn()
+        assert scene.message[0] == "forward.more_t" and signal in drawn_text(app)
         scene.t = 999  # moving on shows nothing new until the next Check
-        assert signal in drawn() and app.tr.number(float(scene.schedule.signal_scale[999]), ".3f") not in drawn()
+        assert signal in drawn_text(app) and app.tr.number(float(scene.schedule.signal_scale[999]), ".3f") not in drawn_text(app)
         press(app, scene.check)
         assert scene.message[0] == "forward.less_t"
     finally:

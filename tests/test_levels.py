@@ -3,7 +3,7 @@ import pygame
 import pygame_gui
 import pytest
 
-from conftest import press
+from conftest import drawn_text, press
 from game.__main__ import validate
 from game.levels import LEVELS_DIR, LevelError, load_campaign, load_level
 
@@ -178,15 +178,6 @@ def test_the_prompt_level_refuses_the_empty_prompt(app):
     press(app, scene.go)
     assert scene.run is None and scene.message == ("sampling.write_prompt", {})
     app.pop()
-
-
-def drawn_text(app) -> str:
-    app.theme.drawn = []
-    try:
-        app.draw()
-        return " ".join(text for _, text in app.theme.drawn)
-    finally:
-        app.theme.drawn = None
 
 
 def test_every_campaign_kind_is_playable():

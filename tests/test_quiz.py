@@ -277,6 +277,7 @@ def test_a_round_draws_its_own_question_order_and_a_checkpoint_takes_every_topic
 def test_a_wrong_answer_names_its_mistaken_idea_and_the_level_to_replay(tmp_path):
     import pygame
 
+    from conftest import drawn_text
     from game.app import App
     from game.quiz import Bank, Question
     from game.scenes.quiz import QuizScene, level_titles
@@ -289,10 +290,7 @@ def test_a_wrong_answer_names_its_mistaken_idea_and_the_level_to_replay(tmp_path
     quiz = QuizScene(app, Bank(tmp_path / "b.toml", "b", text, (q,)), time_limit=1000.0)
     app.push(quiz)
     quiz.answer(1)
-    app.theme.drawn = []
-    app.draw()
-    shown = " ".join(t for _, t in app.theme.drawn)
-    app.theme.drawn = None
+    shown = drawn_text(app)
     assert idea["es"] in shown and level_titles()["forward-noise"]["es"] in shown
     pygame.quit()
 

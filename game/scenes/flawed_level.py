@@ -10,7 +10,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
 
-from game.run import SamplingRun
+from game.run import RunQueue, SamplingRun
 from game.scenes.level import LevelScene
 from game.widgets.image_view import draw_image
 from sim_core.images import background_brightness
@@ -34,8 +34,7 @@ class FlawedScheduleLevel(LevelScene):
         self.prediction = None  # the guess as it stood when the run began
         real = np.stack([render_seed(target["seed"] + i, self.prompt).image for i in range(self.seeds)])
         self.backgrounds = {"real": background_brightness(real)}
-        self.runs = dict.fromkeys(SIDES)
-        self.pending = []  # the sides still to run, one after the other
+        self.queue = RunQueue(SIDES, self.make_run)
         self.final_score = None
         self.samplers = {}  # side → (model, its DDIM with its own card's spacing)
         for side, which in SIDES.items():
@@ -66,45 +65,42 @@ class FlawedScheduleLevel(LevelScene):
         return True
 
     # running --------------------------------------------------------------------------------
+    @property
+    def runs(self) -> dict:
+        return self.queue.runs
+
     def start(self):
-        if self.pending or any(run is not None and run.running for run in self.runs.values()):
+        if self.queue.busy:
             return
         if len(self.samplers) < len(SIDES):  # a model could not be loaded: its message stays
             return
-        self.runs, self.pending = dict.fromkeys(SIDES), list(SIDES)
         self.backgrounds = {"real": self.backgrounds["real"]}
         self.final_score, self.prediction = None, self.guess
         self.count_try()
         self.result, self.message = None, ("sampling.running", {})
-        self.start_next()
+        self.queue.start()
 
-    def start_next(self):
-        side = self.pending.pop(0)
+    def make_run(self, side):
         model, sampler = self.samplers[side]
         rng = np.random.default_rng(self.level.target["seed"])
         x_T = rng.standard_normal((self.seeds, *model.sample_shape), dtype=np.float32)
-        self.runs[side] = SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng)
+        return SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng)
 
     def demo(self):
         self.start()
         return lambda: self.final_score is not None
 
     def workers(self):
-        return list(self.runs.values())
+        return self.queue.workers()
 
     def update(self, dt):
-        runs = [run for run in self.runs.values() if run is not None]
-        for run in runs:
-            run.poll()
-        error = next((run.error for run in runs if run.error is not None), None)
+        error = self.queue.poll()
         if error is not None:
-            self.pending, self.message = [], ("lab.failed", {"reason": str(error)})
+            self.message = ("lab.failed", {"reason": str(error)})
             return
         for side, run in self.runs.items():
             if run is not None and run.complete and side not in self.backgrounds:
                 self.backgrounds[side] = background_brightness(np.clip(run.final, -1, 1))
-        if self.pending and not any(run.running for run in runs):
-            self.start_next()
         if "b" in self.backgrounds and self.final_score is None:
             self.final_score = abs(self.prediction - 100 * float(self.backgrounds["a"].min()))
             self.message = ("flawed.done", self.ranges())

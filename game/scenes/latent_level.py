@@ -9,7 +9,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
 
-from game.run import SamplingRun
+from game.run import RunQueue, SamplingRun
 from game.scenes.level import LevelScene
 from game.scenes.sampling_level import heat
 from game.widgets.image_view import draw_image
@@ -32,8 +32,7 @@ class LatentLevel(LevelScene):
         self.guess_range = (guess["min"], guess["max"]) if guess else None
         self.guess = guess["start"] if guess else None
         self.prediction = None  # the guess as it stood when the run began
-        self.runs = dict.fromkeys(SIDES)
-        self.pending = []  # the sides still to run, in order: never both at once, so each time is its own
+        self.queue = RunQueue(SIDES, self.make_run)
         self.decoded = None  # (step index, x̂₀ decoded from the latent side's latest step)
         self.final_score = None
         self.comparison = None  # {"faster": ×, "smaller": ×} once both sides have run
@@ -64,46 +63,42 @@ class LatentLevel(LevelScene):
         return True
 
     # running --------------------------------------------------------------------------------
+    @property
+    def runs(self) -> dict:
+        return self.queue.runs
+
     def start(self):
-        if self.pending or any(run is not None and run.running for run in self.runs.values()):
+        if self.queue.busy:
             return
         for side in SIDES:
             model, error = self.app.try_model(latent=side == "latent")
             if error:
                 self.message = error
                 return
-        self.runs, self.pending, self.decoded = dict.fromkeys(SIDES), list(SIDES), None
-        self.final_score = self.comparison = None
+        self.decoded = self.final_score = self.comparison = None
         self.prediction = self.guess
         self.count_try()
         self.result, self.message = None, ("sampling.running", {})
-        self.start_next()
+        self.queue.start()
 
-    def start_next(self):
-        side = self.pending.pop(0)
+    def make_run(self, side):
         model, _ = self.app.try_model(latent=side == "latent")
         rng = np.random.default_rng(self.level.target["seed"])
         x_T = rng.standard_normal((1, *model.sample_shape), dtype=np.float32)
         sampler = sampler_for(model, "ddim", self.steps)
-        self.runs[side] = SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng,
-                                      measure_memory=True)
+        return SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng, measure_memory=True)
 
     def demo(self):
         self.start()
         return lambda: self.final_score is not None
 
     def workers(self):
-        return list(self.runs.values())
+        return self.queue.workers()
 
     def update(self, dt):
-        runs = [run for run in self.runs.values() if run is not None]
-        for run in runs:
-            run.poll()
-        error = next((run.error for run in runs if run.error is not None), None)
+        error = self.queue.poll()
         if error is not None:
-            self.pending, self.message = [], ("lab.failed", {"reason": str(error)})
-        elif self.pending and not any(run.running for run in runs):
-            self.start_next()
+            self.message = ("lab.failed", {"reason": str(error)})
         latent = self.runs["latent"]
         if latent is not None and latent.steps and (self.decoded is None or self.decoded[0] != len(latent.steps)):
             self.decoded = (len(latent.steps), self.app.latent_model.decode(latent.steps[-1].pred_original_sample))
