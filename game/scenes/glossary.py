@@ -16,8 +16,14 @@ class GlossaryScene(Scene):
         super().__init__(app)
         self.terms = load_glossary().terms
         self.page = 0
+        self._pages = None  # split once per build: the language and the text size set it
 
     def pages(self) -> list[list]:
+        if self._pages is None:
+            self._pages = self.split()
+        return self._pages
+
+    def split(self) -> list[list]:
         """The terms split into pages that fit between TOP and the page buttons."""
         theme, tr = self.app.theme, self.app.tr
         w, h = self.app.screen.get_size()
@@ -42,6 +48,7 @@ class GlossaryScene(Scene):
         ui = self.app.ui
         w, h = self.app.screen.get_size()
         self.add_navigation()
+        self._pages = None
         self.page = min(self.page, len(self.pages()) - 1)
         self.previous = self.add(UIButton((w // 2 - 190, h - 70, 120, 48), "◀", ui))
         self.next = self.add(UIButton((w // 2 + 70, h - 70, 120, 48), "▶", ui))
