@@ -84,3 +84,12 @@ def test_significant_digits_never_print_zero_for_a_small_number():
     assert tr.significant(4.13e-5) == "4,13·10⁻⁵" and tr.significant(0.7856) == "0,7856" and tr.significant(24221.3) == "24221"
     tr.switch("en")
     assert tr.significant(0.0123) == "0.0123" and np.isfinite(float(tr.significant(3.5)))
+
+
+def test_a_formula_mathtext_cannot_parse_is_shown_as_its_source(font):
+    from game.widgets.mathtext import MathError
+
+    with pytest.raises(MathError, match=r"cannot typeset \$\\frac\{1\$"):
+        formula(r"\frac{1", 20, (255, 255, 255))
+    line = render_line(r"a $\frac{1$ b", font, (255, 255, 255))
+    assert line.get_width() == font.size(r"a $\frac{1$ b")[0]

@@ -46,26 +46,34 @@ def segments(text: str) -> list[tuple[bool, str]]:
     return [(i % 2 == 1, piece) for i, piece in enumerate(pieces) if piece]
 
 
+def _typeset(text: str, font, colour) -> list[tuple[pygame.Surface, int]]:
+    """(image, its height above the baseline) of each piece; a formula mathtext cannot parse
+    (a teacher's file) is shown as its source rather than stopping the screen."""
+    parts = []
+    for is_math, piece in segments(text):
+        if is_math:
+            try:
+                surface, depth = formula(piece, font.point_size, colour)
+                parts.append((surface, surface.get_height() - depth))
+                continue
+            except MathError:
+                piece = f"${piece}$"
+        parts.append((font.render(piece, True, colour), font.get_ascent()))
+    return parts
+
+
 def has_math(text: str) -> bool:
     return text.count("$") >= 2
 
 
-def line_width(text: str, font: pygame.font.Font, colour=(0, 0, 0)) -> int:
-    return sum(formula(piece, font.point_size, tuple(colour))[0].get_width() if is_math else font.size(piece)[0]
-               for is_math, piece in segments(text))
+def line_width(text: str, font: pygame.font.Font) -> int:
+    return sum(image.get_width() for image, _ in _typeset(text, font, (0, 0, 0)))
 
 
 def render_line(text: str, font: pygame.font.Font, colour) -> pygame.Surface:
     """One line of text with its formulas typeset, on a shared baseline (the font's ascent,
     lowered where a formula reaches higher)."""
-    colour = tuple(colour)
-    parts = []
-    for is_math, piece in segments(text):
-        if is_math:
-            surface, depth = formula(piece, font.point_size, colour)
-            parts.append((surface, surface.get_height() - depth))  # (image, its height above the baseline)
-        else:
-            parts.append((font.render(piece, True, colour), font.get_ascent()))
+    parts = _typeset(text, font, tuple(colour))
     if not parts:
         return font.render("", True, colour)
     baseline = max(above for _, above in parts)
