@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from sim_core._checks import check_images
+from sim_core.forward import q_sample
 from sim_core.guidance import cfg, rescale_cfg
 from sim_core.samplers import Sampler, make_sampler
 from sim_core.schedules import Schedule
@@ -47,6 +48,48 @@ class SampleStep:
     eps: np.ndarray  # the predicted noise ε̂ (the model's own, or the one its v̂ implies)
     pred_original_sample: np.ndarray  # x̂_0
     prev_sample: np.ndarray  # the sample leaving this step
+
+
+@dataclass(frozen=True)
+class Inpaint:
+    """What inpainting keeps: `image` (x_0 of the picture, N or 1 × C × H × W) outside `mask`.
+
+    mask is 1 where the model paints anew and 0 where the image is kept (diffusers'
+    convention: white repaints), shaped (1 or N, 1 or C, H, W); values between blend. After
+    every step the kept part of x_{t'} is replaced with the image noised to t' (RePaint,
+    Lugmayr et al. 2022, eq. 8, without its resampling jumps; diffusers'
+    StableDiffusionInpaintPipeline for a 4-channel U-Net):
+        x_{t'} ← mask · x_{t'} + (1 − mask) · (√ᾱ_{t'} x_0 + √(1 − ᾱ_{t'}) ε),
+    with one ε for the whole run (`noise`), and x_0 itself after the last step."""
+
+    image: np.ndarray
+    mask: np.ndarray
+    noise: np.ndarray
+
+    def __post_init__(self):
+        image = check_images(self.image, "inpaint image")
+        mask = np.asarray(self.mask, dtype=np.float32)
+        if mask.ndim != 4 or mask.shape[2:] != image.shape[2:] or mask.shape[1] not in (1, image.shape[1]):
+            raise ValueError(f"the inpainting mask must have shape (N, 1 or {image.shape[1]}, "
+                             f"{image.shape[2]}, {image.shape[3]}); got {mask.shape}")
+        if not np.all((mask >= 0) & (mask <= 1)):
+            raise ValueError("the inpainting mask must lie in [0, 1] (1: paint anew, 0: keep)")
+        object.__setattr__(self, "image", image)
+        object.__setattr__(self, "mask", mask)
+
+    def keep(self, x: np.ndarray, t_prev: int, schedule: Schedule) -> np.ndarray:
+        """x_{t'} with its kept part replaced by the image noised to t' (t' = −1: the image)."""
+        known = self.image if t_prev < 0 else q_sample(self.image, t_prev, self.noise, schedule)
+        return (self.mask * x + (1 - self.mask) * known).astype(np.float32)
+
+
+def img2img_start(image: np.ndarray, sampler: Sampler, t: int, noise: np.ndarray) -> tuple[np.ndarray, int]:
+    """Where image-to-image (SDEdit, Meng et al. 2022) starts: the sampler's timestep nearest t
+    and the image noised to it, x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε. Returns (x_t, start_index) for
+    `sample_progressive`. (The nearest, not the first at or below t: with few steps every
+    timestep may lie above a small t.)"""
+    start_index = int(np.argmin(np.abs(sampler.timesteps - t)))
+    return q_sample(image, int(sampler.timesteps[start_index]), noise, sampler.schedule), start_index
 
 
 def model_sampling(model) -> dict:
@@ -101,6 +144,7 @@ def sample_progressive(
     prediction_type: str | None = None,
     clip_sample=FROM_MODEL,
     guidance_rescale: float = 0.0,
+    inpaint: Inpaint | None = None,
 ):
     """Yield a `SampleStep` per step from x_T (pure noise, NCHW float32) down to x_0.
 
@@ -111,7 +155,8 @@ def sample_progressive(
     `model.encode_prompt` (batch 1 or N) or None for unconditional sampling; the empty prompt
     "" is the null prompt of classifier-free guidance. rng draws the noise of stochastic steps.
     spacing, prediction_type and clip_sample default to the model's card (`sampler_for`);
-    guidance_rescale is φ of `rescale_cfg`."""
+    guidance_rescale is φ of `rescale_cfg`. With `inpaint` only its mask is painted anew: each
+    step's prev_sample keeps the image outside it (see `Inpaint`)."""
     x = check_images(x_T, "x_T")
     if not np.isfinite(guidance):
         raise ValueError(f"guidance must be a finite number; got {guidance!r}")
@@ -132,8 +177,9 @@ def sample_progressive(
         noise = rng.standard_normal(x.shape, dtype=np.float32) if smp.needs_noise(t) else None
         out = smp.step(model_output, t, x, noise)
         eps = smp.pred_epsilon(model_output, t, x).astype(np.float32)
-        yield SampleStep(index, t, x, model_output, eps, out.pred_original_sample, out.prev_sample)
-        x = out.prev_sample
+        prev_sample = out.prev_sample if inpaint is None else inpaint.keep(out.prev_sample, smp.prev_timestep(t), smp.schedule)
+        yield SampleStep(index, t, x, model_output, eps, out.pred_original_sample, prev_sample)
+        x = prev_sample
 
 
 def sample(model, x_T, schedule, callback=None, **options) -> np.ndarray:

@@ -213,3 +213,63 @@ def test_v_prediction_recovers_x0_at_pure_noise():
     v = np.random.default_rng(1).standard_normal(SHAPE, dtype=np.float32)
     out = smp.step(v, 999, x)
     np.testing.assert_array_equal(out.pred_original_sample, -v)
+
+
+class DummyDenoiser:
+    """dummy_model as sample_progressive drives a model (no prompts)."""
+
+    def __init__(self, schedule, prediction_type):
+        self.schedule, self.prediction_type = schedule, prediction_type
+
+    def encode_prompt(self, text):
+        return None
+
+    def __call__(self, x, t, cond):
+        return dummy_model(x, t, self.schedule, self.prediction_type)
+
+
+@pytest.mark.parametrize("strength_t", (999, 600))
+@pytest.mark.parametrize("prediction_type", PREDICTIONS)
+def test_inpainting_and_img2img_match_diffusers_inpaint_pipeline(prediction_type, strength_t):
+    """Inpainting (Inpaint) from an image noised part-way down (img2img_start) against the
+    loop of diffusers' StableDiffusionInpaintPipeline for a 4-channel U-Net: the image noised
+    to the start timestep, then after each step the kept part replaced by the image noised to
+    the next timestep (the image itself after the last)."""
+    from sim_core.sampling import Inpaint, img2img_start, sample_progressive
+
+    zero_snr = prediction_type == "v_prediction"  # as the shipped model; ε cannot start from ᾱ = 0
+    schedule = make_schedule("cosine", zero_terminal_snr=zero_snr)
+    rng = np.random.default_rng(3)
+    image = np.tanh(rng.standard_normal(SHAPE)).astype(np.float32)
+    noise = rng.standard_normal(SHAPE, dtype=np.float32)
+    mask = np.zeros((1, 1) + SHAPE[2:], np.float32)
+    mask[..., 2:6, 1:5] = 1.0  # the part painted anew
+    mask[..., 2, 1] = 0.5  # a soft edge blends
+
+    smp = make_sampler("ddim", schedule, 20, "trailing", prediction_type=prediction_type)
+    x, start = img2img_start(image, smp, strength_t, noise)
+    ours = [s.prev_sample for s in sample_progressive(DummyDenoiser(schedule, prediction_type), x, schedule,
+                                                      sampler=smp, inpaint=Inpaint(image, mask, noise),
+                                                      start_index=start)]
+
+    scheduler = DDIMScheduler(**config("cosine", zero_snr, "trailing", prediction_type, None))
+    scheduler.set_timesteps(20)
+    timesteps = scheduler.timesteps[start:]
+    image_t, noise_t, mask_t = (torch.from_numpy(a) for a in (image, noise, mask))
+    latents = scheduler.add_noise(image_t, noise_t, timesteps[:1])
+    theirs = []
+    for i, t in enumerate(timesteps):
+        out = torch.from_numpy(dummy_model(latents.numpy(), int(t), schedule, prediction_type))
+        latents = scheduler.step(out, t, latents).prev_sample
+        init_latents_proper = image_t
+        if i < len(timesteps) - 1:
+            init_latents_proper = scheduler.add_noise(image_t, noise_t, timesteps[i + 1 : i + 2])
+        latents = (1 - mask_t) * init_latents_proper + mask_t * latents
+        theirs.append(latents.numpy())
+
+    assert len(ours) == len(theirs) == 20 - start and (start > 0) == (strength_t < 999)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, atol=TOLERANCE)
+    kept = mask[0, 0] == 0
+    np.testing.assert_array_equal(ours[-1][..., kept], image[..., kept])  # the kept part is the image, exactly
+    assert np.abs(ours[-1] - image)[..., mask[0, 0] == 1].mean() > 0.05  # the masked part was painted anew

@@ -13,11 +13,10 @@ from game.run import SamplingRun, draw_run
 from game.scenes.level import LevelScene
 from game.widgets.image_view import draw_image
 from game.widgets.plots import draw_curves
-from sim_core.forward import q_sample
 from sim_core.images import clipped_fraction
 from sim_core.metrics import ssim
 from sim_core.model.unet import attention_key
-from sim_core.sampling import sampler_for
+from sim_core.sampling import img2img_start, sampler_for
 from sim_core.worlds.shapes import render_seed
 
 SLIDERS = ("steps", "guidance", "start_t", "predict_t")
@@ -121,14 +120,10 @@ class SamplingLevel(LevelScene):
         sampler = sampler_for(model, v["sampler"], v["steps"])
         rng = np.random.default_rng(self.level.target["seed"])
         noise = rng.standard_normal(self.target.shape, dtype=np.float32)
-        start_index = 0
         if self.damaged is not None:  # restore: start from the damaged image noised to start_t
-            # the sampler's timestep nearest start_t (argmax of "≤ start_t" fell back to the first,
-            # t = 999, when every timestep lay above it)
-            start_index = int(np.argmin(np.abs(sampler.timesteps - v["start_t"])))
-            x_start = q_sample(self.damaged, int(sampler.timesteps[start_index]), noise, model.schedule)
+            x_start, start_index = img2img_start(self.damaged, sampler, v["start_t"], noise)
         else:
-            x_start = noise
+            x_start, start_index = noise, 0
         cond = model.encode_prompt(self.prompt)
 
         def run():
