@@ -47,7 +47,7 @@ class SamplingRun:
     render thread calls poll() each frame and reads `steps` (SampleStep records)."""
 
     def __init__(self, model, sampler, x_start, cond, guidance, rng, start_index=0, use_skips=True,
-                 measure_memory=False):
+                 measure_memory=False, inpaint=None):
         self.model, self.sampler, self.guidance = model, sampler, guidance
         self.steps = []
         self.started, self.elapsed = time.perf_counter(), 0.0
@@ -60,7 +60,7 @@ class SamplingRun:
             with PeakMemory() if measure_memory else contextlib.nullcontext() as memory:
                 last = time.perf_counter()
                 for step in sample_progressive(denoiser, x_start, model.schedule, sampler=sampler, guidance=guidance,
-                                               cond=cond, rng=rng, start_index=start_index):
+                                               cond=cond, rng=rng, start_index=start_index, inpaint=inpaint):
                     now = time.perf_counter()
                     self.step_seconds.append(now - last)
                     last = now

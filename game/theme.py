@@ -19,13 +19,15 @@ LARGE_TEXT_SCALE = 1.25
 
 
 class Theme:
-    def __init__(self, path: Path = THEME_FILE, large_text: bool = False):
+    def __init__(self, path: Path = THEME_FILE, large_text: bool = False, scale: float = 1.0):
+        """scale: every font's size times this (the kiosk's touch-sized text); large text
+        multiplies it by LARGE_TEXT_SCALE."""
         self.data = json.loads(path.read_text(encoding="utf-8"))
         palette = self.data["#palette"]
         self.colours = {k: pygame.Color(v) for k, v in palette["colours"].items()}
-        scale = LARGE_TEXT_SCALE if large_text else 1.0
+        scale *= LARGE_TEXT_SCALE if large_text else 1.0
         self.sizes = {k: round(int(v) * scale) for k, v in palette["font_sizes"].items()}
-        if large_text:  # the widgets' fonts grow too
+        if scale != 1.0:  # the widgets' fonts grow too
             for block in self.data.values():
                 font = block.get("font") if isinstance(block, dict) else None
                 if font and "size" in font:
