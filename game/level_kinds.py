@@ -179,6 +179,9 @@ KINDS = {
         # with start_t: the damaged image the player restores, the target's seed drawn with these
         # words (same place, size and angle; "red square" for a green square painted red)
         "start_from": Prompt(""),
+        # with start_from: the player may cover a part of the damaged image; only it is painted
+        # anew (inpainting), the rest kept as it is
+        "paint_mask": Flag(),
         "clipped_limit": Number(0.0, 1.0, 1.0),
         # budget_steps: the run counts when it lands where many small steps land from the same x_T
         # and guidance (the deterministic DDIM with reference_steps), to SSIM ≥ reference_ssim
@@ -221,4 +224,7 @@ def check_controls(kind: str, controls, target_prompt: str) -> dict:
             # restoring the target itself, noised, is won by the smallest t: nothing to restore
             raise ControlError("fields 'controls.start_t' and 'controls.start_from' go together: start_t offers "
                                "the start t, start_from names the damaged image it noises (e.g. \"red square\")")
+        if out["paint_mask"] and not out["start_from"].strip():
+            raise ControlError("field 'controls.paint_mask' needs controls.start_from: the mask covers a part of "
+                               "the damaged image")
     return out

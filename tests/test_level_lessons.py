@@ -32,6 +32,8 @@ def ends(level) -> list[tuple[str, dict]]:
         plays += [(f"sampler={s}", {"sampler": s}) for s in c["samplers"][1:]]
         if c["skips"]:
             plays.append(("skips=off", {"skips": False}))
+        if c["paint_mask"]:
+            plays.append(("mask=all", {"mask": 1.0}))  # the whole image covered
     elif kind == "walk_jump":
         plays += [(f"guess={c['predict_variance'][end]}", {"guess": c["predict_variance"][end]}) for end in ("min", "max")]
     elif kind in ("forward", "unet"):
@@ -59,6 +61,9 @@ def stars_for(app, level, changes: dict) -> tuple[int, object]:
     app.push(scene)
     try:
         if level.kind == "sampling":
+            changes = dict(changes)
+            if "mask" in changes:
+                scene.canvas.mask[:] = changes.pop("mask")
             scene.values.update(changes)
             press(app, scene.go)
             if scene.run is None and scene.reference_run is None:
@@ -137,6 +142,59 @@ def test_restoring_needs_noise_enough_to_repaint_and_little_enough_to_keep_the_p
     assert not scene.verdict.agrees_with(level.target["prompt"])
     low, score = stars_for(app, level, {**MIDDLE[level_id], "start_t": 50})
     assert low < 3, score
+
+
+def cover(app, scene, reach: float):
+    """Drag the mouse over a square of half-side `reach` (model pixels) round the target's
+    shape on the damaged image, row by row, as a player covers it."""
+    import numpy as np
+    import pygame
+
+    from sim_core.worlds.shapes import render_seed
+
+    shape = render_seed(scene.level.target["seed"], scene.level.target["prompt"])
+    box, unit = scene.canvas_rect(), scene.canvas_rect().width / 32
+    (cx, cy) = shape.center
+    for y in np.arange(cy - reach + 1, cy + reach - 0.5, 1.5):
+        points = [(box.x + x * unit, box.y + y * unit) for x in np.linspace(cx - reach + 1, cx + reach - 1, 12)]
+        app.dispatch(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=points[0], button=1))
+        for p in points[1:]:
+            app.dispatch(pygame.event.Event(pygame.MOUSEMOTION, pos=p, rel=(0, 0), buttons=(1, 0, 0)))
+        app.dispatch(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=points[-1], button=1))
+    return shape
+
+
+def test_restore_repaints_only_what_the_player_covers_and_needs_all_of_the_damage_covered(app):
+    """Level 7's cover (inpainting): over the whole heart, the heart is repainted red and
+    every pixel outside the cover is the damaged image's; over its centre only, the yellow
+    outside the cover stays and the judge sees it. Uncover all clears it."""
+    import numpy as np
+
+    from game.scenes.campaign import level_scene
+
+    level = LEVELS["restore"]
+    results = {}
+    for name, reach in (("whole", None), ("centre", 0.5)):
+        scene = level_scene(app, level)
+        app.push(scene)
+        try:
+            shape = cover(app, scene, reach * 4 if reach else 1)  # a stroke to clear first
+            press(app, scene.clear_mask)
+            assert not scene.canvas.mask.any()
+            cover(app, scene, shape.radius * reach if reach else shape.radius + 1.5)
+            mask = scene.canvas.model_mask()[0, 0]
+            scene.values.update(MIDDLE["restore"])
+            press(app, scene.go)
+            assert app.run_until(lambda scene=scene: scene.final_score is not None, timeout=600)
+            final = scene.run.final[0]
+            np.testing.assert_array_equal(final[:, mask == 0], scene.damaged[0][:, mask == 0])
+            press(app, scene.check)
+            results[name] = (scene.result, scene.verdict, mask.mean())
+        finally:
+            app.pop()
+    (whole_result, whole_verdict, whole_area), (_, centre_verdict, centre_area) = results["whole"], results["centre"]
+    assert whole_verdict.agrees_with("red heart") and whole_result[1] >= 2, whole_result
+    assert not centre_verdict.agrees_with("red heart") and centre_area < whole_area / 3
 
 
 def test_a_level_that_asks_for_a_prompt_does_not_say_it(app):

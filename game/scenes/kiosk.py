@@ -18,7 +18,7 @@ from pygame_gui.elements import UIButton, UIHorizontalSlider
 from game.i18n import Catalogs
 from game.run import SamplingRun
 from game.scenes.base import Scene
-from game.widgets.canvas import Canvas, to_model_point
+from game.widgets.canvas import Canvas, paint_event
 from game.widgets.image_view import draw_image, image_surface
 from sim_core.forward import q_sample
 from sim_core.sampling import Inpaint, img2img_start, sampler_for
@@ -325,28 +325,12 @@ class DrawScene(KioskScene):
 
 
 def paint(scene, event, mask: bool) -> bool:
-    """A touch or a drag over the scene's canvas paints it (a drawing in the scene's brush,
-    None being the eraser; or the mask); lifting the finger ends the stroke."""
-    if event.type in (pygame.MOUSEBUTTONUP, pygame.FINGERUP):
-        scene.canvas.lift()
+    """A touch or a drag over the scene's canvas paints it: a drawing in the scene's brush
+    (None being the eraser), or the mask."""
+    stroke = {"mask": True} if mask else \
+        {"colour": None if scene.brush is None else COLORS[scene.brush], "erase": scene.brush is None}
+    if not paint_event(scene.canvas, event, scene.canvas_rect(), scene.app.screen.get_size(), **stroke):
         return False
-    down = event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.FINGERMOTION) or \
-        (event.type == pygame.MOUSEMOTION and any(event.buttons))
-    if not down:
-        return False
-    if event.type in (pygame.FINGERDOWN, pygame.FINGERMOTION):
-        w, h = scene.app.screen.get_size()
-        pos = (event.x * w, event.y * h)
-    else:
-        pos = event.pos
-    point = to_model_point(pos, scene.canvas_rect())
-    if point is None:
-        scene.canvas.lift()
-        return False
-    if mask:
-        scene.canvas.stroke_to(point, mask=True)
-    else:
-        scene.canvas.stroke_to(point, None if scene.brush is None else COLORS[scene.brush], erase=scene.brush is None)
     scene.message = None
     return True
 

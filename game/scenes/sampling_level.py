@@ -11,12 +11,13 @@ from game.level_kinds import FIXED, TRAIN_TIMESTEPS
 from game.prompts import read_prompt
 from game.run import SamplingRun, draw_run
 from game.scenes.level import LevelScene
+from game.widgets.canvas import Canvas, paint_event
 from game.widgets.image_view import draw_image
 from game.widgets.plots import draw_curves
 from sim_core.images import clipped_fraction
 from sim_core.metrics import ssim
 from sim_core.model.unet import attention_key
-from sim_core.sampling import img2img_start, sampler_for
+from sim_core.sampling import Inpaint, img2img_start, sampler_for
 from sim_core.worlds.shapes import render_seed
 
 SLIDERS = ("steps", "guidance", "start_t", "predict_t")
@@ -36,6 +37,7 @@ class SamplingLevel(LevelScene):
         self.target = render_seed(level.target["seed"], level.target["prompt"]).image[None]
         # restoration: the damaged image the start t noises (the target's geometry, other words)
         self.damaged = render_seed(level.target["seed"], c["start_from"]).image[None] if c["start_from"] else None
+        self.canvas = Canvas(self.damaged[0]) if c["paint_mask"] else None  # the part to paint anew
         self.run = None
         self.reference_run, self.references = None, {}  # budget_steps: the reference image per guidance
         self.queued = None  # the player's run, waiting for its reference
@@ -62,6 +64,8 @@ class SamplingLevel(LevelScene):
         self.skips = self.add(UIButton((250, 616, 260, 40), self.skips_text(), ui)) \
             if self.level.controls.get("skips") else None
         self.go = self.add(UIButton((530, 616, 200, 40), tr("lab.generate"), ui, object_id="#primary"))
+        self.clear_mask = self.add(UIButton((30, self.TOP + 256, 220, 32), tr("sampling.clear_mask"), ui)) \
+            if self.canvas is not None else None
         self.prompt_entry = None
         if self.level.controls.get("editable_prompt"):
             # a label, not a placeholder: this pygame_gui draws placeholders like typed text
@@ -95,15 +99,17 @@ class SamplingLevel(LevelScene):
             self.skips.set_text(self.skips_text())
         elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.go:
             self.start()
+        elif event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.clear_mask and self.clear_mask:
+            self.canvas.clear_mask()
         elif event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and event.ui_element is self.prompt_entry:
             self.start()  # Enter in the prompt box generates
         else:
-            return False
+            return self.paint_mask(event)
         return True
 
     # running --------------------------------------------------------------------------------
     def start(self):
-        if any(r is not None and r.running for r in (self.run, self.reference_run)):
+        if self.running():
             return
         model = self.loaded_model()
         if model is None:
@@ -120,14 +126,19 @@ class SamplingLevel(LevelScene):
         sampler = sampler_for(model, v["sampler"], v["steps"])
         rng = np.random.default_rng(self.level.target["seed"])
         noise = rng.standard_normal(self.target.shape, dtype=np.float32)
+        inpaint = None
         if self.damaged is not None:  # restore: start from the damaged image noised to start_t
             x_start, start_index = img2img_start(self.damaged, sampler, v["start_t"], noise)
+            mask = self.canvas.model_mask() if self.canvas is not None else None
+            if mask is not None and mask.any():  # only the covered part is painted anew
+                inpaint = Inpaint(self.damaged, mask, noise)
         else:
             x_start, start_index = noise, 0
         cond = model.encode_prompt(self.prompt)
 
         def run():
-            return SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"])
+            return SamplingRun(model, sampler, x_start, cond, v["guidance"], rng, start_index, v["skips"],
+                               inpaint=inpaint)
 
         self.final_score, self.result, self.message, self.settling = None, None, ("sampling.running", {}), None
         self.prediction = v.get("predict_t")
@@ -262,12 +273,28 @@ class SamplingLevel(LevelScene):
             return None
         return self.final_score
 
+    def paint_mask(self, event) -> bool:
+        """A drag over the damaged image covers the part to paint anew (not while a run goes)."""
+        return self.canvas is not None and not self.running() and \
+            paint_event(self.canvas, event, self.canvas_rect(), self.app.screen.get_size(), mask=True)
+
+    def running(self) -> bool:
+        return any(r is not None and r.running for r in (self.run, self.reference_run))
+
+    def canvas_rect(self) -> pygame.Rect:
+        return pygame.Rect(30, self.TOP + 10, 220, 220)  # the activity's first image box
+
     # drawing --------------------------------------------------------------------------------
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
         last = self.run.steps[-1] if self.run is not None and self.run.steps else None
         size = 220
-        if last is None and self.damaged is not None:  # before a run: what the player starts from
+        if self.canvas is not None and not self.running():  # the damaged image, the part to paint anew over it
+            box = self.canvas_rect()
+            surface.blit(self.canvas.surface(box.width), box)
+            theme.text(surface, tr("sampling.cover_part"), (box.x, box.bottom + 4), role="small", colour="muted",
+                       width=box.width + 20)
+        elif last is None and self.damaged is not None:  # before a run: what the player starts from
             draw_image(surface, theme, self.damaged[0], pygame.Rect(rect.x, rect.y + 10, size, size), tr("sampling.damaged"))
         else:
             draw_image(surface, theme, None if last is None else last.prev_sample[0], pygame.Rect(rect.x, rect.y + 10, size, size), tr("lab.x_t"))

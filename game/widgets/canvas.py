@@ -103,6 +103,29 @@ class Canvas:
         return surf
 
 
+def paint_event(canvas: Canvas, event, rect: pygame.Rect, screen_size, **stroke) -> bool:
+    """A touch or a drag over `rect` (where the canvas is shown) paints a stroke to it
+    (`stroke`: Canvas.stroke_to's colour, erase, mask); lifting the finger, or leaving the
+    rect, ends the stroke. True when it painted."""
+    if event.type in (pygame.MOUSEBUTTONUP, pygame.FINGERUP):
+        canvas.lift()
+        return False
+    down = event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.FINGERMOTION) or \
+        (event.type == pygame.MOUSEMOTION and any(event.buttons))
+    if not down:
+        return False
+    if event.type in (pygame.FINGERDOWN, pygame.FINGERMOTION):  # fingers come in window fractions
+        pos = (event.x * screen_size[0], event.y * screen_size[1])
+    else:
+        pos = event.pos
+    point = to_model_point(pos, rect)
+    if point is None:
+        canvas.lift()
+        return False
+    canvas.stroke_to(point, **stroke)
+    return True
+
+
 def to_model_point(pos, rect: pygame.Rect):
     """A screen position over the canvas's rect → (x, y) in model pixels; None when outside."""
     if not rect.collidepoint(pos):
