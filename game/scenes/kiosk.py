@@ -90,7 +90,7 @@ class KioskScene(Scene):
 
     def add_corner(self, start_over=True) -> None:
         self.language = self.button((1060, 16, 200, 64), self.app.tr("app.language"))
-        self.start_over = self.button((840, 16, 200, 64), "kiosk.new_visit") if start_over else None
+        self.start_over = self.button((824, 16, 220, 64), "kiosk.new_visit") if start_over else None
 
     def handle_corner(self, event) -> bool:
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
@@ -107,9 +107,12 @@ class KioskScene(Scene):
         r = self.box(40, y, width, 60)
         self.app.theme.text(surface, text, r.topleft, role=role, bold=True, width=r.width)
 
-    def swatch(self, surface, rect, color):
-        """A colour choice: a big swatch of the colour the model paints, its name below."""
+    def swatch(self, surface, rect, color, chosen=False):
+        """A colour choice: a big swatch of the colour the model paints, its name below; the
+        chosen one ringed (a blue button's own highlight would hide a blue swatch's)."""
         r, theme = self.box(*rect), self.app.theme
+        if chosen:
+            pygame.draw.rect(surface, theme.colour("accent"), r, width=max(3, r.height // 20), border_radius=8)
         pad = round(r.height * 0.1)
         name = theme.text(surface, self.app.tr.word(color), (r.centerx, r.bottom - pad), role="body",
                           anchor="midbottom")
@@ -321,7 +324,7 @@ class DrawScene(KioskScene):
 
     def draw_over_widgets(self, surface):
         for cell, color in zip(self.COLOR_CELLS, VOCABULARY.colors):
-            self.swatch(surface, cell, color)
+            self.swatch(surface, cell, color, chosen=color == self.brush)
 
 
 def paint(scene, event, mask: bool) -> bool:
