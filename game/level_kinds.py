@@ -227,4 +227,7 @@ def check_controls(kind: str, controls, target_prompt: str) -> dict:
         if out["paint_mask"] and not out["start_from"].strip():
             raise ControlError("field 'controls.paint_mask' needs controls.start_from: the mask covers a part of "
                                "the damaged image")
+        if out["paint_mask"] and out["skips"] and len(out["samplers"]) > 1:
+            raise ControlError("field 'controls.paint_mask' leaves no room on screen for its button with both "
+                               "several samplers and skips; offer one sampler or leave skips out")
     return out

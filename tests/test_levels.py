@@ -390,6 +390,8 @@ def test_latent_level_says_the_ratios_in_words_that_hold(app):
          "field 'controls.start_from'"),
         ("08-guidance.toml", lambda s: s.replace("[controls]\n", "[controls]\npaint_mask = true\n"),
          "field 'controls.paint_mask' needs controls.start_from"),
+        ("13-final.toml", lambda s: s.replace("[controls]\n", "[controls]\npaint_mask = true\nskips = true\n"),
+         "field 'controls.paint_mask' leaves no room on screen"),
         ("05-reverse-ddpm.toml", lambda s: s.replace("predict_t = {min = 0, max = 999, start = 900}\n", ""),
          "field 'controls.predict_t' is needed by the metric 'settle_t'"),
         ("11-latent-diffusion.toml", lambda s: s.replace("predict_faster = {min = 1.0, max = 20.0, start = 1.0}\n", ""),

@@ -550,7 +550,7 @@ class FixScene(KioskScene):
     def build_ui(self):
         self.add_corner()
         self.go = self.button((600, 300, 400, 100), "kiosk.fix_go", primary=True)
-        self.clear = self.button((600, 420, 400, 84), "kiosk.clear")
+        self.clear = self.button((600, 420, 400, 84), "kiosk.uncover")
 
     def canvas_rect(self):
         return self.box(40, 100, 500, 500)

@@ -64,8 +64,10 @@ class SamplingLevel(LevelScene):
         self.skips = self.add(UIButton((250, 616, 260, 40), self.skips_text(), ui)) \
             if self.level.controls.get("skips") else None
         self.go = self.add(UIButton((530, 616, 200, 40), tr("lab.generate"), ui, object_id="#primary"))
-        self.clear_mask = self.add(UIButton((30, self.TOP + 256, 220, 32), tr("sampling.clear_mask"), ui)) \
-            if self.canvas is not None else None
+        self.clear_mask = None
+        if self.canvas is not None:  # in the buttons' row, where the sampler menu or the skips button is not
+            rect = (30, 616, 200, 40) if self.menu is None else (250, 616, 260, 40)
+            self.clear_mask = self.add(UIButton(rect, tr("sampling.clear_mask"), ui))
         self.prompt_entry = None
         if self.level.controls.get("editable_prompt"):
             # a label, not a placeholder: this pygame_gui draws placeholders like typed text
