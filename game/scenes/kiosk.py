@@ -229,7 +229,19 @@ class StartScene(KioskScene):
             self.app.theme.text(surface, self.app.tr(key), r.topleft, role="body", colour="muted", width=r.width)
 
 
-class DrawScene(KioskScene):
+class CanvasScene(KioskScene):
+    """A kiosk screen with a finger canvas on its left (self.canvas)."""
+
+    def canvas_rect(self) -> pygame.Rect:
+        return self.box(40, 100, 500, 500)
+
+    def draw_canvas(self, surface) -> None:
+        r = self.canvas_rect()
+        pygame.draw.rect(surface, self.app.theme.colour("panel"), r.inflate(8, 8), border_radius=6)
+        surface.blit(self.canvas.surface(r.width), r)
+
+
+class DrawScene(CanvasScene):
     """A canvas, six colour swatches, an eraser; what it is (or not sure); how much the
     model may invent; then SDEdit turns it into a picture."""
 
@@ -262,9 +274,6 @@ class DrawScene(KioskScene):
         self.eraser.select() if self.brush is None else self.eraser.unselect()
         for button, shape in self.shapes.items():
             button.select() if shape == self.visit.shape else button.unselect()
-
-    def canvas_rect(self):
-        return self.box(40, 100, 500, 500)
 
     def handle_event(self, event):
         if self.handle_corner(event):
@@ -309,9 +318,7 @@ class DrawScene(KioskScene):
     def draw(self, surface):
         tr, theme = self.app.tr, self.app.theme
         self.heading(surface, tr("kiosk.draw_title"))
-        r = self.canvas_rect()
-        pygame.draw.rect(surface, theme.colour("panel"), r.inflate(8, 8), border_radius=6)
-        surface.blit(self.canvas.surface(r.width), r)
+        self.draw_canvas(surface)
         q = self.box(930, 100, 316, 36)
         theme.text(surface, tr("kiosk.what_is_it"), q.topleft, role="heading", bold=True)
         labels = self.box(40, 608, 500, 30)
@@ -539,7 +546,7 @@ class WatchScene(KioskScene):
                                 role="small", colour="muted", anchor="midtop")
 
 
-class FixScene(KioskScene):
+class FixScene(CanvasScene):
     """Cover the part to change with a finger; only that part is painted anew."""
 
     def __init__(self, app, visit: Visit):
@@ -551,9 +558,6 @@ class FixScene(KioskScene):
         self.add_corner()
         self.go = self.button((600, 300, 400, 100), "kiosk.fix_go", primary=True)
         self.clear = self.button((600, 420, 400, 84), "kiosk.uncover")
-
-    def canvas_rect(self):
-        return self.box(40, 100, 500, 500)
 
     def handle_event(self, event):
         if self.handle_corner(event):
@@ -576,9 +580,7 @@ class FixScene(KioskScene):
     def draw(self, surface):
         theme, tr = self.app.theme, self.app.tr
         self.heading(surface, tr("kiosk.fix_title"))
-        r = self.canvas_rect()
-        pygame.draw.rect(surface, theme.colour("panel"), r.inflate(8, 8), border_radius=6)
-        surface.blit(self.canvas.surface(r.width), r)
+        self.draw_canvas(surface)
         if self.message:
             m = self.box(600, 540, 640, 80)
             theme.text(surface, tr(self.message), m.topleft, role="heading", colour="accent", width=m.width)
