@@ -20,15 +20,21 @@ HEADER_ROW = 8
 SYMBOLS = {r"\bar\alpha": "ᾱ", r"\alpha": "α", r"\beta": "β", r"\sigma": "σ", r"\epsilon": "ε", r"\lambda": "λ",
            r"\mu": "μ", r"\theta": "θ", r"\rho": "ρ", r"\gamma": "γ", r"\eta": "η", r"\nabla": "∇", r"\prod": "∏", r"\sum": "∑", r"\leq": "≤", r"\geq": "≥",
            r"\mid": "|", r"\sim": "~", r"\cdot": "·", r"\times": "×", r"\quad": " ", r"\;": " ", r"\,": "", r"\ ": " ",
-           r"\log": "log", r"\infty": "∞"}
+           r"\log": "log", r"\infty": "∞", r"\approx": "≈", r"\cdots": "⋯", r"\to": "→", r"\varnothing": "∅",
+           r"\|": "‖", r"\omega": "ω", r"\delta": "δ", r"\propto": "∝"}
+SUBSCRIPT = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def plain_math(text: str) -> str:
-    """Formulas between $…$ as Unicode text: Greek letters, √(…), x̂, ᾱ; braces dropped."""
+    """Formulas between $…$ as Unicode text: Greek letters, √(…), x̂₀, ᾱ, 2⁻²⁴; braces dropped."""
     def convert(match):
-        tex = match.group(1)
+        tex = match.group(1).replace("{,}", ",")  # LaTeX's decimal comma
+        tex = re.sub(r"_(?:\{(-?\d+)\}|(\d))", lambda m: (m.group(1) or m.group(2)).translate(SUBSCRIPT), tex)
+        tex = re.sub(r"\^(?:\{(-?\d+)\}|(\d))", lambda m: (m.group(1) or m.group(2)).translate(SUPERSCRIPT), tex)
         tex = re.sub(r"\\sqrt\{([^{}]*)\}", r"√(\1)", tex)
         tex = re.sub(r"\\(?:mathrm|mathcal|text)\{([^{}]*)\}", r"\1", tex)
+        tex = re.sub(r"_\{(\w+)\}", r"_\1", tex)  # ε_{cond} → ε_cond
         tex = re.sub(r"\\hat\{?\\(\w+)\}?", lambda m: SYMBOLS.get("\\" + m.group(1), m.group(1)) + "\u0302", tex)
         tex = re.sub(r"\\hat\{?(\w)\}?", "\\1\u0302", tex)
         tex = re.sub(r"\\tilde\{?\\?(\w+)\}?", lambda m: SYMBOLS.get("\\" + m.group(1), m.group(1)) + "\u0303", tex)

@@ -3,6 +3,8 @@ header on row 8, one row a question with its four answers, time limit and right 
 formulas as plain Unicode; questions over Kahoot's limits left out and named. The CLI and
 the quiz menu write it, and GIFT files, and read GIFT back as a bank."""
 
+import re
+
 import pytest
 from openpyxl import load_workbook
 
@@ -32,7 +34,14 @@ def test_a_bank_reads_back_as_kahoots_template_with_the_questions_that_fit(tmp_p
 
 def test_formulas_become_plain_unicode():
     assert plain_math(r"de $x_{t-1}$ y $\sqrt{\bar\alpha_t}$, $\hat{x}_0$, $\tilde\mu + \sigma_t z$, $\hat\epsilon$") == \
-        "de x_(t−1) y √(ᾱ_t), x̂_0, μ̃ + σ_t z, ε̂"
+        "de x_(t−1) y √(ᾱ_t), x̂₀, μ̃ + σ_t z, ε̂"
+    assert plain_math(r"$\bar\alpha = 2^{-24}$, $1 - \bar\alpha_t \approx 0{,}60$, $\|x_0 - \hat{x}_0\|^2$") == \
+        "ᾱ = 2⁻²⁴, 1 − ᾱ_t ≈ 0,60, ‖x₀ − x̂₀‖²"
+    for bank in BANKS:  # every formula of every bank reads as plain text
+        for q in bank.questions:
+            for text in (q.text, *q.choices, q.explanation):
+                for lang in ("es", "en"):
+                    assert not re.search(r"[$\\{}]|\(,\)", plain_math(text[lang])), plain_math(text[lang])
 
 
 def test_the_cli_exports_gift_and_kahoot_and_imports_gift_back(tmp_path, capsys):

@@ -93,3 +93,17 @@ def test_a_formula_mathtext_cannot_parse_is_shown_as_its_source(font):
         formula(r"\frac{1", 20, (255, 255, 255))
     line = render_line(r"a $\frac{1$ b", font, (255, 255, 255))
     assert line.get_width() == font.size(r"a $\frac{1$ b")[0]
+
+
+RAW_NOTATION = re.compile(r"[α-ωΓ-Ωᾱ√∇‖∅\u0302\u0304₀-₉]|(?<!10)[²⁻]|_[\w{]")  # 4·10⁻⁵ is a number
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_writes_notation_outside_a_formula(lang):
+    """x̂₀, √ᾱ_t, ε_θ in plain text are the look the slides do not have: symbols live in $…$."""
+    raw = {}
+    for text in shown_texts(lang):
+        prose = "".join(piece for is_math, piece in segments(text) if not is_math)
+        if found := RAW_NOTATION.findall(prose):
+            raw[text[:90]] = found
+    assert not raw, "\n".join(f"{t!r}: {f}" for t, f in raw.items())

@@ -282,7 +282,8 @@ class SchedulesLevel(LevelScene):
             theme.text(surface, tr("schedules.zero_note"), (rect.x, rect.y + 360), role="small", colour="muted", width=rect.width - 20)
         if self.noisier_buttons:  # the prediction, and once made, the counts
             top = min(b.rect.top for b in self.noisier_buttons)
-            theme.text(surface, tr("schedules.noisier_question", below=self.NEAR_NOISE), (rect.x, top - 26), role="small")
+            theme.text(surface, tr("schedules.noisier_question", below=self.NEAR_NOISE), (rect.x, top - 4), role="small",
+                       anchor="bottomleft")  # a root sign makes the line taller than the font
             if self.noisier is not None:
                 right = max(b.rect.right for b in self.noisier_buttons)
                 theme.text(surface, self.noisier_text(), (right + 14, top), role="small", colour="accent2",

@@ -134,11 +134,7 @@ class LevelScene(Scene):
         if self.result is not None and self.result[1] and self.level.why:  # won: why it worked, in place of the text
             self.draw_why(surface, pygame.Rect(side.x + 10, y + 12, side.width - 20, side.bottom - self.STARS_HEIGHT - y - 20))
         else:
-            y = theme.text(surface, self.text(self.level.text), (side.x + 16, y + 16), role="small", colour="muted",
-                           width=side.width - 32).bottom
-            for hint in self.level.hints[: self.hints_shown]:
-                y = theme.text(surface, "→ " + hint[tr.lang], (side.x + 16, y + 12),
-                               role="small", colour="accent2", width=side.width - 32).bottom
+            self.draw_text_and_hints(surface, side, y)
         if self.message:
             key, values = self.message
             theme.text(surface, tr(key, **values), (30, h - 66), role="heading", width=w - 490,
@@ -146,6 +142,21 @@ class LevelScene(Scene):
         self.draw_stars(surface, pygame.Rect(side.x + 16, side.bottom - self.STARS_HEIGHT, side.width - 32, self.STARS_HEIGHT - 8),
                         self.result[1] if self.result else 0)
         self.draw_activity(surface, pygame.Rect(30, self.TOP, w - 460, h - 170))
+
+    def draw_text_and_hints(self, surface, side, y):
+        """The level's text, then the hints asked for; where they do not all fit above the
+        stars (large text, tall formulas) the newest hints come first: the text was read."""
+        theme, tr = self.app.theme, self.app.tr
+        width, bottom = side.width - 32, side.bottom - self.STARS_HEIGHT - 4
+        text = self.text(self.level.text)
+        hints = ["→ " + hint[tr.lang] for hint in self.level.hints[: self.hints_shown]]
+        heights = [theme.text_height(hint, "small", width) + 12 for hint in hints]
+        if y + 16 + theme.text_height(text, "small", width) + sum(heights) <= bottom:
+            y = theme.text(surface, text, (side.x + 16, y + 16), role="small", colour="muted", width=width).bottom
+        while hints and y + sum(heights) > bottom:
+            hints, heights = hints[1:], heights[1:]
+        for hint in hints:
+            y = theme.text(surface, hint, (side.x + 16, y + 12), role="small", colour="accent2", width=width).bottom
 
     def draw_why(self, surface, box):
         """The "why it worked" card: the level's why, then what this run measured."""
