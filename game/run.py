@@ -122,7 +122,7 @@ class SamplingRun:
         numbers = {key: float(value) for key, value in self.sampler.coefficients(step.t).items()}
         # where the step lands: the next timestep, or after the last one the clean image x₀
         # (diffusers' index −1, which read "t' = −1" on screen)
-        return {**numbers, "t": step.t, "tp": f"t' = {tp}" if tp >= 0 else "x₀"}
+        return {**numbers, "t": step.t, "tp": f"t' = {tp}" if tp >= 0 else "$x_0$"}
 
 
 class RunQueue:

@@ -265,7 +265,7 @@ class SchedulesLevel(LevelScene):
         others = [(self.schedules[k, self.zero_snr].alphas_cumprod, "muted", tr("schedules.other", kind=tr.option(k)[0]))
                   for k in self.kinds if k != self.kind]
         draw_curves(surface, theme, pygame.Rect(rect.x, rect.y + 10, 500, 200),
-                    [(s.betas, "accent2", "β_t"), (s.alphas_cumprod, "accent", "ᾱ_t"), (s.log_snr, "text", "log SNR"), *others],
+                    [(s.betas, "accent2", r"$\beta_t$"), (s.alphas_cumprod, "accent", r"$\bar\alpha_t$"), (s.log_snr, "text", r"$\log \mathrm{SNR}$"), *others],
                     marker_t=self.t, guides=(0.5,))
         x_t = q_sample(self.x0, self.t, self.noise, s)
         draw_image(surface, theme, x_t[0], pygame.Rect(rect.x + 530, rect.y + 10, 200, 200), f"t = {self.t}")

@@ -171,4 +171,4 @@ class ScoreLevel(LevelScene):
         else:
             pygame.draw.rect(surface, theme.colour("panel"), curve, border_radius=6)
             theme.text(surface, tr("score.loss"), (curve.x + 10, curve.y + 8), role="small", colour="accent")
-        theme.text(surface, "∇ log p_t(x) ≈ −ε_θ(x, t) / √(1 − ᾱ_t)", (rect.x + 470, rect.y + 230), role="small")
+        theme.text(surface, r"$\nabla \log p_t(x) \approx -\epsilon_\theta(x, t) \,/\, \sqrt{1 - \bar\alpha_t}$", (rect.x + 470, rect.y + 230), role="small")
