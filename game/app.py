@@ -72,13 +72,15 @@ class App:
         return self.loaded("latent")
 
     def loaded(self, which: str):
-        """The model `which` names ("pixel", "latent", or "flawed": the earlier ε model on the
-        plain cosine schedule), loaded on first use."""
+        """The model `which` names ("pixel", "latent", "flawed": the earlier ε model on the
+        plain cosine schedule, or "noskips": the twin trained without skip connections), loaded
+        on first use."""
         if which not in self._models:
             from sim_core import model
 
             loaders = {"pixel": model.load_model, "latent": model.load_latent_model,
-                       "flawed": lambda: model.load_model(model.FLAWED_SCHEDULE_MODEL)}
+                       "flawed": lambda: model.load_model(model.FLAWED_SCHEDULE_MODEL),
+                       "noskips": lambda: model.load_model(model.NO_SKIPS_MODEL)}
             self._models[which] = loaders[which]()
         return self._models[which]
 

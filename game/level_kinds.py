@@ -135,39 +135,51 @@ class Kind:
     metrics: tuple  # what its activity can measure (objective.metric)
     controls: dict  # the schema of its [controls]
     draws_target: bool = True  # False: target.prompt is not used and may be ""
+    answer: dict | None = None  # the schema of its [answer]: what a player sets to win (game.tour.play_level)
+
+
+STEPS, GUIDANCE = Number(1, TRAIN_TIMESTEPS, 50, whole=True), Number(0.0, 30.0, 7.5)
 
 
 KINDS = {
     "forward": Kind(("t_error",), {
         "schedule": Choice(SCHEDULES, "cosine"), "t_start": T,
-        "signal_below": Number(0.1, 0.95, 0.1)}),
+        "signal_below": Number(0.1, 0.95, 0.1)},
+        answer={"t": T}),
     "walk_jump": Kind(("variance_gap", "jump_guess"), {
         "schedule": Choice(SCHEDULES, "linear"), "target_t": Number(1, TRAIN_TIMESTEPS - 1, 300, whole=True),
         # jump_guess: the player's guess, before the jump, of the variance of its noise
-        "predict_variance": Range(0.0, 1.0, None)}),
+        "predict_variance": Range(0.0, 1.0, None)},
+        answer={"guess": Number(0.0, 1.0, 0.0)}),  # after walking to target_t, before the jump
     "schedules": Kind(("snr_error",), {
         "schedules": Choices(SCHEDULES, ("linear", "cosine")), "required_schedule": Choice(SCHEDULES, "cosine"),
         "t_start": T,
         # before the first Check: which schedule spends more steps in near-pure noise (√ᾱ_t < 0.1)?
-        "predict_noisier": Flag()}),
+        "predict_noisier": Flag()},
+        answer={"noisier": Choice((*SCHEDULES, "same"), "linear"), "kind": Choice(SCHEDULES, "cosine"), "t": T}),
     "unet": Kind(("t_with_ssim",), {
-        "t_start": Number(0, TRAIN_TIMESTEPS - 1, 300, whole=True), "ssim_min": Number(0.0, 1.0, 0.6)}),
+        "t_start": Number(0, TRAIN_TIMESTEPS - 1, 300, whole=True), "ssim_min": Number(0.0, 1.0, 0.6)},
+        answer={"t": T}),
     "toy2d": Kind(("chamfer",), {
         # the ranges of the level's sliders; training reports every 50 steps; the toy world has T = 200
         "data": Choice(TOY_DATA, "moons"), "hidden": Number(4, 128, 32, whole=True),
         "train_steps": Number(50, 20000, 1500, whole=True), "steps": Number(2, 200, 50, whole=True)},
-        draws_target=False),
+        draws_target=False,
+        answer={"schedule": Choice(SCHEDULES, "linear"), "hidden": Number(4, 128, 32, whole=True),
+                "steps": Number(2, 200, 50, whole=True)}),
     "latent": Kind(("judge_confidence", "speedup_guess"), {
         "steps": Range(1, TRAIN_TIMESTEPS, {"min": 10, "max": 50, "start": 30}, whole=True),
         "guidance": Number(0.0, 30.0, 7.5),
         # speedup_guess: the player's guess, before the run, of how many times faster the latent side is
-        "predict_faster": Range(1.0, 100.0, None)}),
+        "predict_faster": Range(1.0, 100.0, None)},
+        answer={"steps": STEPS, "predict_faster": Number(1.0, 100.0, 1.0)}),
     "flawed_schedule": Kind(("darkest_guess",), {
         # model A (ᾱ_T > 0, ε) and model B (ᾱ_T = 0, v) draw the prompt from the same `seeds` noises
         "seeds": Number(4, 32, 16, whole=True), "steps": Number(10, 100, 25, whole=True),
         "guidance": Number(0.0, 30.0, 3.0),
         # darkest_guess: the player's guess, before the run, of model A's darkest background (0–100 %)
-        "predict_darkest": Range(0, 100, None, whole=True)}),
+        "predict_darkest": Range(0, 100, None, whole=True)},
+        answer={"guess": Number(0, 100, 0, whole=True)}),
     "sampling": Kind(("judge_confidence", "ssim", "restored", "budget_steps", "guided", "settle_t"), {
         "samplers": Choices(SAMPLERS, ("ddim",)),
         # a slider left out is not offered: the run takes FIXED's value (and starts from noise)
@@ -186,13 +198,29 @@ KINDS = {
         # budget_steps: the run counts when it lands where many small steps land from the same x_T
         # and guidance (the deterministic DDIM with reference_steps), to SSIM ≥ reference_ssim
         "reference_steps": Number(50, TRAIN_TIMESTEPS, 200, whole=True), "reference_ssim": Number(0.0, 1.0, 0.8),
-        "prompt": Prompt(), "editable_prompt": Flag(), "show_attention": Flag(), "skips": Flag()}),
+        "prompt": Prompt(), "editable_prompt": Flag(), "show_attention": Flag(), "skips": Flag()},
+        # prompt: what the player types (editable_prompt), in the model's words
+        answer={"sampler": Choice(SAMPLERS, "ddim"), "steps": STEPS, "guidance": GUIDANCE,
+                "start_t": Number(1, TRAIN_TIMESTEPS - 1, 500, whole=True), "predict_t": T, "prompt": Prompt()}),
 }
 # a metric that measures against a control the player sets needs that control offered
 METRIC_NEEDS = {"settle_t": "predict_t", "speedup_guess": "predict_faster", "jump_guess": "predict_variance",
                 "darkest_guess": "predict_darkest"}
 FIXED = {"steps": 50, "guidance": 7.5}  # a sampling level's values when it offers no slider for them
 METRICS = {name: kind.metrics for name, kind in KINDS.items()}
+
+
+def check_answer(kind: str, answer) -> dict:
+    """A level's [answer] (the settings that win it, for the screenshot tour's won screens
+    and the test that every level can be won): ControlError for an unknown setting or a
+    value outside its schema."""
+    schema = KINDS[kind].answer
+    if not isinstance(answer, dict) or not answer:
+        raise ControlError(f"field 'answer' must be a table of the settings that win, from {', '.join(schema)}; got {answer!r}")
+    unknown = sorted(set(answer) - set(schema))
+    if unknown:
+        raise ControlError(f"field 'answer.{unknown[0]}' is not a setting of kind {kind!r} (its settings: {', '.join(schema)})")
+    return {key: schema[key].check(value, f"answer.{key}") for key, value in answer.items()}
 
 
 def check_controls(kind: str, controls, target_prompt: str) -> dict:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from game.i18n import LANGUAGES
 from game.level_kinds import KINDS as KIND_TABLE
-from game.level_kinds import MAX_SEED, METRIC_NEEDS, METRICS, ControlError, check_controls, check_prompt, is_number
+from game.level_kinds import MAX_SEED, METRIC_NEEDS, METRICS, ControlError, check_answer, check_controls, check_prompt, is_number
 from sim_core.resources import levels
 
 LEVELS_DIR = levels()
@@ -44,6 +44,7 @@ class Level:
     objective: dict
     controls: dict = field(default_factory=dict)
     why: dict | None = None  # after a win: why it worked (the run's numbers follow it)
+    answer: dict | None = None  # the settings that win it (game.tour.play_level plays them)
 
     def stars(self, score: float) -> int:
         """0–3 stars: each threshold passed is a star (thresholds from easy to hard)."""
@@ -146,6 +147,7 @@ def parse_level(path: Path, data: dict) -> Level:
     try:
         check_prompt(prompt, "target.prompt", allow_empty=not KIND_TABLE[kind].draws_target)
         controls = check_controls(kind, data.get("controls", {}), prompt)
+        answer = check_answer(kind, data["answer"]) if "answer" in data else None
     except ControlError as e:
         raise LevelError(f"{path.name}: {e}") from None
     needed = METRIC_NEEDS.get(metric)
@@ -159,7 +161,7 @@ def parse_level(path: Path, data: dict) -> Level:
         path=path, id=check_text(level_id, path, "id"), kind=kind, **numbers,
         title=_texts(data, "title", path), goal=_texts(data, "goal", path), text=_texts(data, "text", path),
         hints=hints, target=target, objective=objective, controls=controls,
-        why=_texts(data, "why", path) if "why" in data else None,
+        why=_texts(data, "why", path) if "why" in data else None, answer=answer,
     )
 
 

@@ -1,5 +1,6 @@
 """The screenshot tour: every screen the game has, visited headlessly — saved to PNG (for
-tests and the README) or checked for layout (tests/test_layout.py)."""
+tests and the README) or checked for layout (tests/test_layout.py) — and play_level, which
+plays a level as a player would (the tour's won screens, tests/test_level_lessons.py)."""
 
 import tempfile
 from pathlib import Path
@@ -14,6 +15,67 @@ from game.scenes.title import TitleScene
 def settle(app) -> None:
     """A few frames, so widgets and text reach their resting place."""
     app.run_until(lambda: False, timeout=0.2)
+
+
+def press(app, button) -> None:
+    """A click on a pygame_gui button, as the UI reports it."""
+    import pygame
+    import pygame_gui
+
+    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
+
+
+def play_level(app, level, changes: dict, timeout: float = 600.0, **hooks):
+    """Push `level`'s scene, change its defaults by `changes` (a level's [answer], or a
+    test's), run what it runs and press Check, as a player would; the scene stays on top
+    (result: (score, stars), or None where the Check was refused)."""
+    from game.scenes.campaign import level_scene
+
+    scene = level_scene(app, level, **hooks)
+    app.push(scene)
+    changes = dict(changes)
+
+    def run(button) -> None:
+        press(app, button)
+        refused = level.kind == "sampling" and scene.run is None and scene.reference_run is None  # e.g. an empty prompt
+        if not refused and not app.run_until(lambda: scene.final_score is not None, timeout=timeout):
+            raise TimeoutError(f"{level.id}: the run did not end in {timeout:.0f} s")
+
+    if level.kind == "sampling":
+        if "mask" in changes:
+            scene.canvas.mask[:] = changes.pop("mask")
+        if "prompt" in changes and scene.prompt_entry is not None:
+            scene.prompt_entry.set_text(app.tr.phrase(changes.pop("prompt")))
+        scene.values.update(changes)
+        run(scene.go)
+    elif level.kind in ("forward", "schedules", "unet"):
+        if level.kind == "schedules" and level.controls["predict_noisier"]:
+            scene.noisier = changes.pop("noisier", "linear")  # the prediction comes first; it does not score
+        for key, value in changes.items():
+            setattr(scene, key, value)
+        if level.kind == "unet":
+            app.run_until(lambda: scene.view is not None and scene.view[0] == scene.t, timeout=timeout)
+    elif level.kind == "walk_jump":  # walk to the target, guess, jump
+        hundred = next(b for b, n in scene.step_buttons.items() if n == 100)
+        while scene.walk_t < scene.target_t:
+            press(app, hundred)
+        scene.guess = changes.get("guess", scene.guess)
+        press(app, scene.jump_button)
+    elif level.kind == "latent":
+        scene.steps = changes.get("steps", scene.steps)
+        scene.guess = changes.get("predict_faster", scene.guess)
+        run(scene.go)
+    elif level.kind == "flawed_schedule":
+        scene.guess = changes.get("guess", scene.guess)
+        run(scene.go)
+    elif level.kind == "toy2d":
+        scene.values.update(changes)
+        press(app, scene.train_button)
+        app.run_until(lambda: scene.training is None, timeout=timeout)
+        press(app, scene.sample_button)
+        app.run_until(lambda: scene.final is not None, timeout=timeout)
+    press(app, scene.check)
+    return scene
 
 
 def visit(app, steps: int = 25, play: bool = False):
@@ -66,6 +128,11 @@ def visit(app, steps: int = 25, play: bool = False):
             settle(app)
             yield f"level-{level.id}-played"
         app.pop()
+        if play and level.answer:
+            play_level(app, level, level.answer)
+            settle(app)
+            yield f"level-{level.id}-won"
+            app.pop()
     app.pop()
     menu = QuizMenuScene(app)
     app.push(menu)

@@ -45,7 +45,6 @@ def drawn_text(app) -> str:
 
 def press(app, button):
     """A click on a pygame_gui button, as the UI reports it."""
-    import pygame
-    import pygame_gui
+    from game.tour import press
 
-    app.dispatch(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
+    press(app, button)

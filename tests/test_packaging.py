@@ -32,7 +32,7 @@ def test_wheel_carries_everything_the_game_reads(wheel):
     expected = {"game/theme.json", "game/i18n/es.toml", "game/i18n/en.toml",
                 "diffusion_quest_assets/fonts/DejaVuSans.ttf", "diffusion_quest_levels/chapters.toml"}
     expected |= {f"diffusion_quest_levels/{p.relative_to(ROOT / 'levels').as_posix()}" for p in (ROOT / "levels").rglob("*.toml")}
-    for model in ("shapes32", "shapes32-eps", "latent8", "autoencoder", "judge"):
+    for model in ("shapes32", "shapes32-eps", "shapes32-noskips", "latent8", "autoencoder", "judge"):
         expected |= {f"diffusion_quest_assets/models/{model}/model.json", f"diffusion_quest_assets/models/{model}/weights.npz"}
     assert expected - names == set()
     assert not [n for n in names if n.endswith(".png")], "sample grids are documentation, not game data"

@@ -45,6 +45,26 @@ def test_unet_matches_torch(twins, use_skips):
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
 
 
+
+def test_the_ablation_twin_architecture_is_the_unet_with_its_skips_zeroed(twins):
+    """architecture.skips = false (training --no-skips) computes what use_skips=False does, in
+    both frameworks, with the same parameter names: one loader reads both models."""
+    ours, twin = twins
+    state = {k: v.detach().numpy().copy() for k, v in twin.state_dict().items()}
+    arch = dict(ARCH, skips=False)
+    ours_cut = build_unet({"architecture": arch, "tokens": token_list()})
+    ours_cut.assign(state)
+    twin_cut = TorchUNet(num_tokens=len(token_list()), **arch).eval()
+    twin_cut.load_state_dict(twin.state_dict())
+    rng = np.random.default_rng(1)
+    x, t, ids = rng.standard_normal((2, 3, 32, 32), dtype=np.float32), np.array([5, 600]), tokenize(["blue ring", ""], token_list())
+    cut = ours(x, t, ours.text(ids), use_skips=False)
+    np.testing.assert_array_equal(ours_cut(x, t, ours.text(ids)), cut)
+    assert np.abs(ours(x, t, ours.text(ids)) - cut).mean() > 0.01  # the skips matter to these weights
+    with torch.no_grad():
+        expected = twin_cut(torch.from_numpy(x), torch.from_numpy(t), torch.from_numpy(ids)).numpy()
+    np.testing.assert_allclose(cut, expected, atol=1e-4, rtol=1e-4)
+
 def test_kept_prompt_projections_follow_the_prompt_and_the_weights(twins):
     """Cross-attention keeps each prompt's projections between calls: another prompt, or new
     weights, must still get torch's answer."""

@@ -7,6 +7,8 @@ guidance dropout, EMA).
     python -m training.train --steps 30000 --batch-size 256 --workers 12   # on a GPU, when there is one
     python -m training.train --run training/runs/shapes32-v --init-from assets/models/shapes32 \
         --steps 21000 --lr-restart   # fine-tune an exported model into the config's objective
+    python -m training.train --run training/runs/noskips --init-from assets/models/shapes32 \
+        --steps 21300 --lr-restart --no-skips   # the skip-connection ablation twin
 
 Resumes from the run folder's checkpoint when there is one. Training data is rendered on
 the fly by sim_core.worlds.shapes, so every batch is new. Export with training.export.
@@ -146,10 +148,14 @@ def main(argv=None):
     parser.add_argument("--lr-restart", action="store_true",
                         help="with --init-from: warm up and decay the learning rate again from the model's step")
     parser.add_argument("--prediction-type", choices=("epsilon", "v_prediction"), help="default: the config's")
+    parser.add_argument("--no-skips", action="store_true",
+                        help="train the ablation twin: the decoder gets zeros instead of the skip connections")
     args = parser.parse_args(argv)
     base = CONFIGS[args.config]
     cfg = dict(base, steps=args.steps or base["steps"], batch_size=args.batch_size, threads=args.threads,
                device=args.device, prediction_type=args.prediction_type or base["prediction_type"])
+    if args.no_skips:
+        cfg["architecture"] = dict(base["architecture"], skips=False)
     command = shlex.join(["python", "-m", "training.train", *(sys.argv[1:] if argv is None else argv)])
     device = torch.device(args.device)
     torch.set_num_threads(cfg["threads"])

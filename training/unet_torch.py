@@ -106,12 +106,14 @@ class UNet(nn.Module):
     """ε_θ(x_t, t, prompt): encoder levels (ResBlock [+ attention]) with stride-2 downsampling,
     a middle at the lowest resolution, decoder levels fed the encoder's skip tensors, nearest
     upsampling. Self-attention where `self_attn`, cross-attention to the prompt where
-    `cross_attn`."""
+    `cross_attn`. skips=False: the ablation twin, whose decoder always gets zeros where the
+    skips would be (the same shapes, so the same loader)."""
 
     def __init__(self, channels=(32, 64, 128), self_attn=(False, False, True),
                  cross_attn=(False, True, True), time_dim=128, context_dim=64,
-                 num_tokens=15, prompt_length=3, in_channels=3):
+                 num_tokens=15, prompt_length=3, in_channels=3, skips=True):
         super().__init__()
+        self.skips = skips
         self.time_freq_dim = channels[0]
         self.time1 = nn.Linear(channels[0], time_dim)
         self.time2 = nn.Linear(time_dim, time_dim)
@@ -143,7 +145,7 @@ class UNet(nn.Module):
         skips = []
         for i, level in enumerate(self.down):
             h = level(h, temb, context)
-            skips.append(h if use_skips else torch.zeros_like(h))
+            skips.append(h if use_skips and self.skips else torch.zeros_like(h))
             if i < len(self.downsample):
                 h = self.downsample[i](h)
         h = self.mid1(h, temb)

@@ -293,10 +293,11 @@ class SchedulesLevel(LevelScene):
 
 class UNetLevel(LevelScene):
     """Look inside the U-Net: its feature maps at every level for the target noised to t,
-    and its one-shot estimate x̂₀ with and without skip connections. Metric t_with_ssim:
-    the chosen t if x̂₀ (with skips) reaches ssim_min against the clean image, else 0. The
-    SSIM stays hidden while t moves (the player judges x̂₀ by eye): each Check shows it for
-    the t it judged, and which way to go."""
+    and its one-shot estimate x̂₀ beside that of its twin trained without skip connections
+    (assets/models/shapes32-noskips). Metric t_with_ssim: the chosen t if x̂₀ (with skips)
+    reaches ssim_min against the clean image, else 0. The SSIMs stay hidden while t moves
+    (the player judges x̂₀ by eye): each Check shows both for the t it judged, and which way
+    to go."""
 
     def __init__(self, app, level, **hooks):
         super().__init__(app, level, **hooks)
@@ -304,7 +305,7 @@ class UNetLevel(LevelScene):
         self.noise = np.random.default_rng(level.target["seed"]).standard_normal(self.x0.shape, dtype=np.float32)
         self.t = int(level.controls.get("t_start", 300))
         self.ssim_min = float(level.controls.get("ssim_min", 0.6))
-        self.view = None  # (t, x_t, x̂₀ with skips, x̂₀ without, feature maps, ssim)
+        self.view = None  # (t, x_t, x̂₀ with skips, the twin's x̂₀, feature maps, their two SSIMs)
         self.settled = 0.0  # seconds t has stayed put: the U-Net runs once the slider rests
         self.checked = None  # (t, SSIM) of the last Check: shown while t stays there
 
@@ -315,7 +316,7 @@ class UNetLevel(LevelScene):
         at the values that make it longest."""
         tr, theme = self.app.tr, self.app.theme
         captions = (tr("forward.caption", t=999), tr("unet.with_skips", ssim=0.99), tr("unet.with_skips_hidden"),
-                    tr("unet.without_skips"))
+                    tr("unet.without_skips", ssim=0.99), tr("unet.without_skips_hidden"))
         return self.TOP + 10 + self.IMAGE + 10 + max(theme.text_height(c, "small", width=self.IMAGE) for c in captions)
 
     def build_controls(self):
@@ -333,7 +334,9 @@ class UNetLevel(LevelScene):
         if self.view is not None and (self.view[0] == self.t or self.settled < 0.15):
             return
         model = self.loaded_model()
-        if model is None:
+        twin, error = self.app.try_model(which="noskips")
+        if model is None or twin is None:
+            self.message = error or self.message
             return
 
         s = model.schedule
@@ -342,8 +345,9 @@ class UNetLevel(LevelScene):
         capture = {}
         scales = float(s.signal_scale[self.t]), float(s.noise_scale[self.t])
         x0_skips = pred_original_sample(model(x_t, self.t, cond, capture=capture), x_t, *scales, model.prediction_type)
-        x0_cut = pred_original_sample(model(x_t, self.t, cond, use_skips=False), x_t, *scales, model.prediction_type)
-        self.view = (self.t, x_t, x0_skips, x0_cut, capture, float(ssim(np.clip(x0_skips[0], -1, 1), self.x0[0])))
+        x0_twin = pred_original_sample(twin(x_t, self.t, cond), x_t, *scales, twin.prediction_type)
+        likeness = tuple(float(ssim(np.clip(x0[0], -1, 1), self.x0[0])) for x0 in (x0_skips, x0_twin))
+        self.view = (self.t, x_t, x0_skips, x0_twin, capture, likeness)
 
     def score(self):
         if self.view is None or self.view[0] != self.t:  # checked before the slider rested: x̂₀ of this t now
@@ -351,18 +355,18 @@ class UNetLevel(LevelScene):
             self.update(0.0)
         if self.view is None:  # no model: its message says why
             return None
-        shown = round(self.view[5], 2)  # judged as the message prints it: "SSIM 0.60" passes 0.6
-        self.checked = (self.t, shown)
+        shown = round(self.view[5][0], 2)  # judged as the message prints it: "SSIM 0.60" passes 0.6
+        self.checked = (self.t, shown, round(self.view[5][1], 2))
         return float(self.view[0]) if shown >= self.ssim_min else 0.0
 
     def measured_text(self) -> str:
-        t, value = self.checked
-        return self.app.tr("unet.measured", t=t, ssim=value, least=self.ssim_min)
+        t, value, twin = self.checked
+        return self.app.tr("unet.measured", t=t, ssim=value, least=self.ssim_min, twin=twin)
 
     def check_score(self):
         super().check_score()
         if self.result is not None and self.level.stars(self.result[0]) < 3:  # which way to go
-            t, value = self.checked
+            t, value, _ = self.checked
             self.message = ("unet.less_t" if value < self.ssim_min else "unet.more_t",
                             {"t": t, "ssim": value, "least": self.ssim_min})
 
@@ -370,11 +374,12 @@ class UNetLevel(LevelScene):
         if self.view is None:
             return
         theme, tr = self.app.theme, self.app.tr
-        t, x_t, with_skips, without, capture, score = self.view
+        t, x_t, with_skips, without, capture, _ = self.view
         checked = self.checked is not None and self.checked[0] == t
         skips_caption = tr("unet.with_skips", ssim=self.checked[1]) if checked else tr("unet.with_skips_hidden")
+        twin_caption = tr("unet.without_skips", ssim=self.checked[2]) if checked else tr("unet.without_skips_hidden")
         for i, (image, caption) in enumerate(((x_t, tr("forward.caption", t=t)), (with_skips, skips_caption),
-                                              (without, tr("unet.without_skips")))):
+                                              (without, twin_caption))):
             draw_image(surface, theme, np.clip(image[0], -1, 1),
                        pygame.Rect(rect.x + i * 250, rect.y + 10, self.IMAGE, self.IMAGE), caption)
         self.draw_diagram(surface, rect.x, self.slider.rect.bottom + 12, capture, bottom=surface.get_height() - 70)

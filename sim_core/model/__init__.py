@@ -28,8 +28,10 @@ DEFAULT_MODEL = MODELS / "shapes32"
 DEFAULT_LATENT_MODEL = MODELS / "latent8"
 # the earlier ε model on the plain cosine schedule (ᾱ_T > 0), kept for the flawed-schedule level
 FLAWED_SCHEDULE_MODEL = MODELS / "shapes32-eps"
+# the skip-connection ablation: the same U-Net trained with zeros where the decoder's skips go
+NO_SKIPS_MODEL = MODELS / "shapes32-noskips"
 
-__all__ = ["DEFAULT_LATENT_MODEL", "DEFAULT_MODEL", "FLAWED_SCHEDULE_MODEL", "LatentModel", "ModelLoadError", "ShapesModel", "sampling_settings",
+__all__ = ["DEFAULT_LATENT_MODEL", "DEFAULT_MODEL", "FLAWED_SCHEDULE_MODEL", "NO_SKIPS_MODEL", "LatentModel", "ModelLoadError", "ShapesModel", "sampling_settings",
            "load_autoencoder", "load_latent_model", "load_model"]
 
 

@@ -184,11 +184,13 @@ def attention_key(level: str) -> str:
 
 
 class UNet(Module):
-    """The denoiser. Architecture fields as in the model card's "architecture"."""
+    """The denoiser. Architecture fields as in the model card's "architecture"; skips=False
+    is a twin trained with zeros where the decoder's skip connections would be."""
 
     def __init__(self, channels, self_attn, cross_attn, time_dim, context_dim, num_tokens,
-                 prompt_length=3, in_channels=3):
+                 prompt_length=3, in_channels=3, skips=True):
         super().__init__()
+        self.skips = bool(skips)
         self.time_freq_dim = channels[0]
         self.time1, self.time2 = Linear(channels[0], time_dim), Linear(time_dim, time_dim)
         self.text = TextEncoder(num_tokens, prompt_length, context_dim)
@@ -223,7 +225,7 @@ class UNet(Module):
         for i, level in enumerate(self.down):
             h = level(h, silu_temb, context, capture, f"down.{i}")
             keep(f"down.{i}", h)
-            skips.append(h if use_skips else np.zeros_like(h))
+            skips.append(h if use_skips and self.skips else np.zeros_like(h))
             if i < len(self.downsample):
                 h = self.downsample[i](h)
         h = self.mid1(h, silu_temb)
