@@ -396,7 +396,10 @@ class UNetLevel(LevelScene):
         label = theme.text(surface, self.app.tr("unet.features"), (x0, y0), role="small", colour="muted", width=720)
         caption = 2 * theme.font("small").get_linesize()  # stage name, then map size
         top = label.bottom + 8
-        box = max(48, min(84, int((bottom - top - caption - 6) / 3.6)))  # rows 0 … 2.6, a box tall
+        box = min(84, int((bottom - top - caption - 6) / 3.6))  # rows 0 … 2.6, a box tall
+        captions = box >= 48  # where large text leaves no room for them, the boxes alone (the label says the sizes)
+        if not captions:
+            box = max(24, min(48, int((bottom - top - 6) / 3.6)))
         pos = {k: (x0 + col * (box + 20), round(top + row * box)) for k, (col, row) in self.LAYOUT.items()}
         centre = {k: (x + box // 2, y + box // 2) for k, (x, y) in pos.items()}
         for a, b in self.SKIPS:
@@ -414,5 +417,6 @@ class UNetLevel(LevelScene):
                 tile = (tile - tile.min()) / (np.ptp(tile) + 1e-6) * 2 - 1
                 draw_image(surface, theme, np.repeat(tile[None], 3, axis=0),
                            pygame.Rect(x + (j % 2) * half, y + (j // 2) * half, half - 2, half - 2))
-            theme.text(surface, f"{stage}\n{fmap.shape[1]}×{fmap.shape[2]}", (x + box // 2, y + box + 4),
-                       role="small", colour="muted", anchor="midtop", width=box + 16)
+            if captions:
+                theme.text(surface, f"{stage}\n{fmap.shape[1]}×{fmap.shape[2]}", (x + box // 2, y + box + 4),
+                           role="small", colour="muted", anchor="midtop", width=box + 16)

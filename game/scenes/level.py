@@ -137,7 +137,10 @@ class LevelScene(Scene):
             self.draw_text_and_hints(surface, side, y)
         if self.message:
             key, values = self.message
-            theme.text(surface, tr(key, **values), (30, h - 66), role="heading", width=w - 490,
+            message, width = tr(key, **values), w - 490
+            # the band under the activity holds 62 px: a long message (large text, a win's numbers) in smaller type
+            role = next((r for r in ("heading", "body") if theme.text_height(message, r, width) <= 62), "small")
+            theme.text(surface, message, (30, h - 66), role=role, width=width,
                        colour="good" if self.result and self.result[1] else "accent")
         self.draw_stars(surface, pygame.Rect(side.x + 16, side.bottom - self.STARS_HEIGHT, side.width - 32, self.STARS_HEIGHT - 8),
                         self.result[1] if self.result else 0)
