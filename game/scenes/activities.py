@@ -334,9 +334,8 @@ class UNetLevel(LevelScene):
         if self.view is not None and (self.view[0] == self.t or self.settled < 0.15):
             return
         model = self.loaded_model()
-        twin, error = self.app.try_model(which="noskips")
-        if model is None or twin is None:
-            self.message = error or self.message
+        twin = self.loaded_model("noskips") if model is not None else None
+        if twin is None:
             return
 
         s = model.schedule

@@ -111,9 +111,10 @@ class LevelScene(Scene):
         the condition that says it is done, or None for activities with nothing to run."""
         return None
 
-    def loaded_model(self):
-        """The model, or None with the reason as this level's message."""
-        model, error = self.app.try_model()
+    def loaded_model(self, which: str | None = None):
+        """The model (`which`, as App.loaded names them; the pixel model by default), or None
+        with the reason as this level's message."""
+        model, error = self.app.try_model(which=which)
         self.message = error or self.message
         return model
 
