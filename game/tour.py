@@ -41,42 +41,38 @@ def play_level(app, level, changes: dict, timeout: float = 600.0, **hooks):
         if not refused and not app.run_until(lambda: scene.final_score is not None, timeout=timeout):
             raise TimeoutError(f"{level.id}: the run did not end in {timeout:.0f} s")
 
-    if level.kind == "sampling":
-        mask, prompt = changes.pop("mask", None), changes.pop("prompt", None)
+    # what the player sets, then the controls rebuilt to show it, then what the player does
+    mask, prompt = changes.pop("mask", None), changes.pop("prompt", None)
+    if level.kind in ("sampling", "toy2d"):
         scene.values.update(changes)
-        scene.rebuild()  # the sliders and the menu show what was set
-        if mask is not None:
-            scene.canvas.mask[:] = mask
-        if prompt is not None and scene.prompt_entry is not None:
-            scene.prompt_entry.set_text(app.tr.phrase(prompt))
-        run(scene.go)
     elif level.kind in ("forward", "schedules", "unet"):
         if level.kind == "schedules" and level.controls["predict_noisier"]:
             scene.noisier = changes.pop("noisier", "linear")  # the prediction comes first; it does not score
         for key, value in changes.items():
             setattr(scene, key, value)
-        scene.rebuild()  # the menus and sliders show what was set
-        if level.kind == "unet":
-            app.run_until(lambda: scene.view is not None and scene.view[0] == scene.t, timeout=timeout)
-    elif level.kind == "walk_jump":  # walk to the target, guess, jump
-        hundred = next(b for b, n in scene.step_buttons.items() if n == 100)
-        while scene.walk_t < scene.target_t:
-            press(app, hundred)
-        scene.guess = changes.get("guess", scene.guess)
-        scene.rebuild()
-        press(app, scene.jump_button)
     elif level.kind == "latent":
         scene.steps = changes.get("steps", scene.steps)
         scene.guess = changes.get("predict_faster", scene.guess)
-        scene.rebuild()
-        run(scene.go)
-    elif level.kind == "flawed_schedule":
+    else:  # walk_jump, flawed_schedule: the guess
         scene.guess = changes.get("guess", scene.guess)
-        scene.rebuild()
+    scene.rebuild()
+
+    if level.kind == "sampling":
+        if mask is not None:
+            scene.canvas.mask[:] = mask
+        if prompt is not None and scene.prompt_entry is not None:
+            scene.prompt_entry.set_text(app.tr.phrase(prompt))
+        run(scene.go)
+    elif level.kind == "unet":
+        app.run_until(lambda: scene.view is not None and scene.view[0] == scene.t, timeout=timeout)
+    elif level.kind == "walk_jump":  # walk to the target, then jump
+        hundred = next(b for b, n in scene.step_buttons.items() if n == 100)
+        while scene.walk_t < scene.target_t:
+            press(app, hundred)
+        press(app, scene.jump_button)
+    elif level.kind in ("latent", "flawed_schedule"):
         run(scene.go)
     elif level.kind == "toy2d":
-        scene.values.update(changes)
-        scene.rebuild()
         press(app, scene.train_button)
         app.run_until(lambda: scene.training is None, timeout=timeout)
         press(app, scene.sample_button)
