@@ -75,6 +75,8 @@ class LatentLevel(LevelScene):
             if error:
                 self.message = error
                 return
+        latent = self.app.latent_model  # its first decode's one-off costs stay out of the latent side's memory
+        latent.decode(np.zeros((1, *latent.sample_shape), np.float32))
         self.decoded = self.final_score = self.comparison = None
         self.prediction = self.guess
         self.count_try()
@@ -86,7 +88,7 @@ class LatentLevel(LevelScene):
         rng = np.random.default_rng(self.level.target["seed"])
         x_T = rng.standard_normal((1, *model.sample_shape), dtype=np.float32)
         sampler = sampler_for(model, "ddim", self.steps)
-        return SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng, measure_memory=True)
+        return SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng, measure=True)
 
     def demo(self):
         self.start()
@@ -111,7 +113,7 @@ class LatentLevel(LevelScene):
             verdict = judge(image)[0]
             agrees = verdict.agrees_with(self.prompt)
             pixel = self.runs["pixel"]
-            self.comparison = {"faster": pixel.typical_seconds / max(latent.typical_seconds, 1e-9),
+            self.comparison = {"faster": pixel.fastest_step_seconds / max(latent.fastest_step_seconds, 1e-9),
                                "smaller": pixel.peak_bytes / max(latent.peak_bytes, 1)}
             if self.level.objective["metric"] == "speedup_guess":
                 miss = abs(float(np.log2(self.prediction / self.comparison["faster"])))
@@ -181,6 +183,8 @@ class LatentLevel(LevelScene):
         lines = [tr("latent.progress", i=len(run.steps), n=run.total), tr("latent.seconds", seconds=run.elapsed)]
         if run.peak_bytes is not None:
             lines.append(tr("latent.memory", megabytes=run.peak_bytes / 2**20))
+        if run.complete:
+            lines.append(tr("latent.step", ms=run.fastest_step_seconds * 1000))
         y = box.y + 300
         for line in lines:
             y = theme.text(surface, line, (box.x + 14, y), colour="accent" if run.complete else "text").bottom + 6
