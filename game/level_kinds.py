@@ -139,6 +139,7 @@ class Kind:
 
 
 STEPS, GUIDANCE = Number(1, TRAIN_TIMESTEPS, 50, whole=True), Number(0.0, 30.0, 7.5)
+THIRDS = ("small", "middle", "large")  # of t: 0–332, 333–665, 666–999 (the denoiser's predictions)
 
 
 KINDS = {
@@ -180,6 +181,12 @@ KINDS = {
         # darkest_guess: the player's guess, before the run, of model A's darkest background (0–100 %)
         "predict_darkest": Range(0, 100, None, whole=True)},
         answer={"guess": Number(0, 100, 0, whole=True)}),
+    "denoiser": Kind(("peaks_named",), {
+        # peaks_named: how many of the two errors' peaks (noise, image) the player placed in the right
+        # third of t before the curves, measured over `batch` images, were revealed
+        "t_start": T, "batch": Number(4, 64, 16, whole=True)},
+        draws_target=False,
+        answer={"epsilon": Choice(THIRDS, "small"), "image": Choice(THIRDS, "large")}),
     "sampling": Kind(("judge_confidence", "ssim", "restored", "budget_steps", "guided", "settle_t"), {
         "samplers": Choices(SAMPLERS, ("ddim",)),
         # a slider left out is not offered: the run takes FIXED's value (and starts from noise)

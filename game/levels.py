@@ -22,6 +22,7 @@ from game.level_kinds import MAX_SEED, METRIC_NEEDS, METRICS, ControlError, chec
 from sim_core.resources import levels
 
 LEVELS_DIR = levels()
+EXPLORE_DIR = LEVELS_DIR / "explore"  # levels outside the campaign, reached from the title's Explore
 KINDS = tuple(KIND_TABLE)
 
 
@@ -186,3 +187,13 @@ def load_campaign(folder: Path = LEVELS_DIR) -> tuple[list[Level], list[str]]:
     that failed."""
     levels, errors = load_each(sorted(Path(folder).glob("[0-9][0-9]-*.toml")), load_level)
     return sorted(levels, key=lambda lv: (lv.chapter, lv.order)), errors
+
+
+def load_explore() -> tuple[list[Level], list[str]]:
+    """The Explore menu's levels (levels/explore/NN-name.toml), as load_campaign reads them."""
+    return load_campaign(EXPLORE_DIR)
+
+
+def load_all_levels() -> list[Level]:
+    """Every level the game ships, the campaign's first (for tests and tools that read them all)."""
+    return load_campaign()[0] + load_explore()[0]

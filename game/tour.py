@@ -50,6 +50,8 @@ def play_level(app, level, changes: dict, timeout: float = 600.0, **hooks):
             scene.noisier = changes.pop("noisier", "linear")  # the prediction comes first; it does not score
         for key, value in changes.items():
             setattr(scene, key, value)
+    elif level.kind == "denoiser":
+        scene.guess.update(changes)
     elif level.kind == "latent":
         scene.steps = changes.get("steps", scene.steps)
         scene.guess = changes.get("predict_faster", scene.guess)
@@ -72,6 +74,9 @@ def play_level(app, level, changes: dict, timeout: float = 600.0, **hooks):
         press(app, scene.jump_button)
     elif level.kind in ("latent", "flawed_schedule"):
         run(scene.go)
+    elif level.kind == "denoiser":
+        press(app, scene.measure)
+        app.run_until(lambda: scene.job is None or scene.job.done, timeout=timeout)
     elif level.kind == "toy2d":
         press(app, scene.train_button)
         app.run_until(lambda: scene.training is None, timeout=timeout)

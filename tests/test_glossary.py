@@ -9,7 +9,7 @@ import pytest
 
 from game.glossary import load_glossary
 from game.i18n import LANGUAGES, load_catalog
-from game.levels import load_campaign
+from game.levels import load_all_levels, load_campaign
 from game.quiz import load_banks, load_chapters
 
 GLOSSARY = load_glossary()
@@ -22,7 +22,7 @@ def level_texts(level, lang) -> list[str]:
 def every_text(lang) -> dict[str, str]:
     """Where → text, for everything the player reads in `lang`."""
     texts = {f"{lang}.toml:{key}": text for key, text in load_catalog(lang).items()}
-    for level in load_campaign()[0]:
+    for level in load_all_levels():
         texts.update({f"{level.path.name}[{i}]": t for i, t in enumerate(level_texts(level, lang))})
     for bank in load_banks()[0]:
         for q in bank.questions:

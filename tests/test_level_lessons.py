@@ -7,11 +7,11 @@ that a setting in between wins."""
 import pytest
 
 from conftest import drawn_text, press, running_app
-from game.levels import load_campaign
+from game.levels import load_all_levels
 from game.scenes.sampling_level import SLIDERS
 from game.tour import play_level
 
-LEVELS = {lv.id: lv for lv in load_campaign()[0]}
+LEVELS = {lv.id: lv for lv in load_all_levels()}  # the Explore menu's too
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,9 @@ def ends(level) -> list[tuple[str, dict]]:
     elif kind == "latent":
         plays += [(f"{key}={c[key][end]}", {key: c[key][end]}) for key in ("steps", "predict_faster") if c[key]
                   for end in ("min", "max")]
+    elif kind == "denoiser":  # one prediction alone is refused; both in the same third is one right at most
+        plays += [("epsilon-only", {"epsilon": "small"}), ("image-only", {"image": "large"}),
+                  ("both-small", {"epsilon": "small", "image": "small"}), ("both-large", {"epsilon": "large", "image": "large"})]
     elif kind == "flawed_schedule":
         plays += [(f"guess={c['predict_darkest'][end]}", {"guess": c["predict_darkest"][end]}) for end in ("min", "max")]
     elif kind == "toy2d":

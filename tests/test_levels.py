@@ -5,7 +5,7 @@ import pytest
 
 from conftest import drawn_text, press
 from game.__main__ import validate
-from game.levels import LEVELS_DIR, LevelError, load_campaign, load_level
+from game.levels import EXPLORE_DIR, LEVELS_DIR, LevelError, load_all_levels, load_campaign, load_explore, load_level
 
 
 
@@ -14,7 +14,9 @@ def test_every_level_loads_in_order():
     assert errors == []
     assert [lv.id for lv in levels][:3] == ["forward-noise", "walk-vs-jump", "schedules"]
     assert len(levels) == len(list(LEVELS_DIR.glob("[0-9][0-9]-*.toml"))) >= 11
-    assert validate(sorted(LEVELS_DIR.glob("[0-9][0-9]-*.toml"))) == 0
+    explore, errors = load_explore()
+    assert errors == [] and len(explore) == len(list(EXPLORE_DIR.glob("[0-9][0-9]-*.toml"))) >= 1
+    assert validate(sorted(LEVELS_DIR.glob("[0-9][0-9]-*.toml")) + sorted(EXPLORE_DIR.glob("[0-9][0-9]-*.toml"))) == 0
 
 
 def play(app, level_id):
@@ -187,7 +189,7 @@ def test_every_campaign_kind_is_playable():
     from game.scenes.campaign import ACTIVITIES
 
     assert set(ACTIVITIES) == set(KINDS)
-    assert {lv.kind for lv in load_campaign()[0]} == set(KINDS)
+    assert {lv.kind for lv in load_all_levels()} == set(KINDS)
 
 
 def test_unet_level_is_won_below_the_noise_where_the_estimate_fails(app):
@@ -422,7 +424,7 @@ def test_every_level_explains_a_win_with_the_numbers_of_the_run(app):
     """Every campaign level has a "why it worked" in both languages; after a win it replaces
     the level's text on the panel, followed by what this run measured (here level 1's t and
     √ᾱ_t); before the win it is not shown."""
-    assert all(lv.why and lv.why["es"].strip() and lv.why["en"].strip() for lv in load_campaign()[0])
+    assert all(lv.why and lv.why["es"].strip() and lv.why["en"].strip() for lv in load_all_levels())
     scene, won = play(app, "forward-noise")
     why = scene.level.why["es"]
     assert why not in drawn_text(app)

@@ -14,7 +14,7 @@ import pytest
 
 from game.glossary import load_glossary
 from game.i18n import LANGUAGES, Catalogs, load_catalog
-from game.levels import load_campaign
+from game.levels import load_all_levels
 from game.quiz import load_banks
 from game.theme import FONT_REGULAR, wrap
 from game.widgets.mathtext import formula, has_math, render_line, segments
@@ -34,7 +34,7 @@ def shown_texts(lang) -> list[str]:
     for key, text in load_catalog(lang).items():
         fields = [name for _, name, _, _ in tr.formatters[lang].parse(text) if name]
         texts.append(tr(key, **{name: 3 for name in fields}) if fields else text)
-    for level in load_campaign()[0]:
+    for level in load_all_levels():
         texts += [level.goal[lang], level.text[lang], level.why[lang], *(h[lang] for h in level.hints)]
     for bank in load_banks()[0]:
         for q in bank.questions:

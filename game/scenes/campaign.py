@@ -8,6 +8,7 @@ from game.levels import load_campaign
 from game.quiz import QuizError, checkpoint_bank, checkpoint_id, load_banks, load_chapters
 from game.scenes.activities import ForwardLevel, SchedulesLevel, UNetLevel, WalkJumpLevel
 from game.scenes.base import Scene
+from game.scenes.denoiser_level import DenoiserLevel
 from game.scenes.flawed_level import FlawedScheduleLevel
 from game.scenes.latent_level import LatentLevel
 from game.scenes.quiz import QuizScene
@@ -23,6 +24,7 @@ ACTIVITIES = {
     "toy2d": ScoreLevel,
     "latent": LatentLevel,
     "flawed_schedule": FlawedScheduleLevel,
+    "denoiser": DenoiserLevel,
 }
 
 

@@ -9,7 +9,7 @@ import pygame
 def draw_curves(surface, theme, rect: pygame.Rect, curves: list, marker_t: int | None = None,
                 x_max: int = 1000, labels: tuple = ("t", ""), markers: tuple = (), guides: tuple = ()):
     """curves: [(values over t, colour name, label)], each scaled to its own min–max so
-    shapes compare; the current t is a vertical line, and so is each (t, colour name) of
+    shapes compare (NaN where a value is not known yet); the current t is a vertical line, and so is each (t, colour name) of
     `markers`; each fraction of `guides` is a horizontal line at that height of the scale
     (0.5: the middle, where a curve from 1 to 0 is ½)."""
     pygame.draw.rect(surface, theme.colour("panel"), rect, border_radius=6)
@@ -23,12 +23,12 @@ def draw_curves(surface, theme, rect: pygame.Rect, curves: list, marker_t: int |
             pygame.draw.line(surface, theme.colour("muted"), (x, y), (min(x + 6, inner.right), y))
     for i, (values, colour, label) in enumerate(curves):
         v = np.asarray(values, dtype=float)
-        finite = v[np.isfinite(v)]
-        lo, hi = finite.min(), finite.max()
-        v = np.clip(v, lo, hi)
-        xs = inner.x + np.arange(len(v)) / max(1, x_max - 1) * inner.width
-        ys = inner.bottom - (v - lo) / (hi - lo or 1) * inner.height
-        pygame.draw.lines(surface, theme.colour(colour), False, list(zip(xs[::4], ys[::4])) + [(xs[-1], ys[-1])], 2)
+        measured = np.flatnonzero(np.isfinite(v))  # NaN: not measured yet (a curve that grows)
+        if len(measured) >= 2:
+            lo, hi = v[measured].min(), v[measured].max()
+            xs = inner.x + measured / max(1, x_max - 1) * inner.width
+            ys = inner.bottom - (v[measured] - lo) / (hi - lo or 1) * inner.height
+            pygame.draw.lines(surface, theme.colour(colour), False, list(zip(xs[::4], ys[::4])) + [(xs[-1], ys[-1])], 2)
         theme.text(surface, label, (inner.x + 8 + i * (inner.width // len(curves)), rect.y + 6), role="small", colour=colour)
     lines = ([(marker_t, "text")] if marker_t is not None else []) + list(markers)
     for t, colour in lines:
