@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.frames import app_warmed, lab_sample
+
 RESULTS = Path(__file__).with_name("results.md")
 
 
@@ -126,30 +128,6 @@ def first_frame_seconds(cache_dir: str) -> float:
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
-
-
-def frame_times_while_sampling(steps=50) -> np.ndarray:
-    """Seconds between frames of the headless game while the lab runs a guided sample."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    from game.app import App
-    from game.scenes.lab import LabScene
-    from game.scenes.warmup import WARMUPS
-
-    for warm in WARMUPS:  # as the game does at launch, behind its progress bar
-        warm()
-    app = App(lang="en")
-    lab = LabScene(app, steps=steps)
-    app.push(lab)
-    app.frame(0.016)
-    lab.toggle_run()
-    times, last = [], time.perf_counter()
-    while lab.running:
-        app.frame(app.clock.tick(60) / 1000)
-        now = time.perf_counter()
-        times.append(now - last)
-        last = now
-    return np.array(times)
 
 
 def main():
@@ -254,7 +232,7 @@ def main():
                  "right column: plain numpy"))
 
     # frame time of the game while sampling
-    gaps = frame_times_while_sampling()
+    gaps = lab_sample(app_warmed())
     rows.append(("game frame time during a 50-step guided sample, 95th percentile", float(np.percentile(gaps, 95)),
                  float("nan"), f"median {np.median(gaps) * 1000:.1f} ms, worst {gaps.max() * 1000:.0f} ms over {len(gaps)} frames"))
 

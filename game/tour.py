@@ -6,8 +6,11 @@ import tempfile
 from pathlib import Path
 
 from game.app import App
+from game.grids import MODES
 from game.profile import ProfileStore
 from game.scenes.campaign import CampaignScene, level_scene
+from game.scenes.compare import CompareScene
+from game.scenes.explore import ExploreScene
 from game.scenes.lab import LabScene
 from game.scenes.title import TitleScene
 
@@ -123,24 +126,24 @@ def visit(app, steps: int = 25, play: bool = False):
     app.push(campaign)
     settle(app)
     yield "campaign"
-    for level in campaign.levels:
-        scene = level_scene(app, level)
-        app.push(scene)
-        scene.hints_shown = len(level.hints)
+    yield from visit_levels(app, campaign.levels, play)
+    app.pop()
+    explore = ExploreScene(app)
+    app.push(explore)
+    settle(app)
+    yield "explore"
+    yield from visit_levels(app, explore.levels, play)
+    compare = CompareScene(app)
+    app.push(compare)
+    settle(app)
+    yield "compare"
+    for mode in MODES if play else ():
+        compare.switch(mode)
+        compare.start()
+        app.run_until(lambda: compare.job is None, timeout=300)
         settle(app)
-        yield f"level-{level.id}"
-        done = scene.demo() if play else None
-        if done is not None:
-            app.run_until(done, timeout=300)
-            scene.check_score()
-            settle(app)
-            yield f"level-{level.id}-played"
-        app.pop()
-        if play and level.answer:
-            play_level(app, level, level.answer)
-            settle(app)
-            yield f"level-{level.id}-won"
-            app.pop()
+        yield f"compare-{mode}"
+    app.pop()
     app.pop()
     menu = QuizMenuScene(app)
     app.push(menu)
@@ -158,6 +161,29 @@ def visit(app, steps: int = 25, play: bool = False):
         quiz.advance()
     settle(app)
     yield "quiz-results"
+
+
+def visit_levels(app, levels, play: bool):
+    """Each level on top in turn, its hints shown; with `play`, also played with its
+    defaults (where it runs something) and won with its [answer]."""
+    for level in levels:
+        scene = level_scene(app, level)
+        app.push(scene)
+        scene.hints_shown = len(level.hints)
+        settle(app)
+        yield f"level-{level.id}"
+        done = scene.demo() if play else None
+        if done is not None:
+            app.run_until(done, timeout=300)
+            scene.check_score()
+            settle(app)
+            yield f"level-{level.id}-played"
+        app.pop()
+        if play and level.answer:
+            play_level(app, level, level.answer)
+            settle(app)
+            yield f"level-{level.id}-won"
+            app.pop()
 
 
 def screenshot_tour(folder: Path, lang: str = "es", steps: int = 25, play: bool = False) -> list[Path]:

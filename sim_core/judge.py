@@ -15,6 +15,7 @@ import numpy as np
 from sim_core.model.layers import Conv2d, Linear, Module, silu, softmax
 from sim_core.model.weights import ModelLoadError, read_card, read_weights
 from sim_core.resources import assets
+from sim_core.worlds.shapes import VOCABULARY
 
 DEFAULT_JUDGE = assets("models", "judge")
 NOTHING = "nothing"
@@ -55,8 +56,12 @@ class Verdict:
         return f"{self.color} {self.shape}" if self.color and self.shape else None
 
     def agrees_with(self, prompt: str) -> bool:
-        """Whether the judge is sure and sees exactly what `prompt` names."""
-        return self.sure and self.prompt == " ".join(prompt.lower().split())
+        """Whether the judge is sure and sees exactly what `prompt` names, in either word
+        order ("star red" is what a Spanish "estrella roja" becomes word by word)."""
+        try:
+            return self.sure and VOCABULARY.parse(prompt) == (self.color, self.shape)
+        except ValueError:  # words outside the world: nothing it could agree with
+            return False
 
 
 class Judge:

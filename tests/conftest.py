@@ -12,6 +12,8 @@ os.environ["DIFFUSION_QUEST_HOME"] = tempfile.mkdtemp(prefix="dq-home-")
 
 import pytest  # noqa: E402  (after the environment above, which SDL reads when first imported)
 
+from game.tour import press  # noqa: E402, F401  (tests click buttons with it: from conftest import press)
+
 
 def running_app(lang: str = "es"):
     """An App for as long as the generator runs; then every scene is popped (scenes cancel
@@ -41,10 +43,3 @@ def drawn_text(app) -> str:
         return " ".join(text for _, text in app.theme.drawn)
     finally:
         app.theme.drawn = None
-
-
-def press(app, button):
-    """A click on a pygame_gui button, as the UI reports it."""
-    from game.tour import press
-
-    press(app, button)

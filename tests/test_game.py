@@ -9,7 +9,7 @@ import pygame_gui
 import pytest
 
 from game.i18n import LANGUAGES, Catalogs, load_catalog
-from game.levels import load_campaign
+from game.levels import load_campaign, load_explore
 
 GAME = Path(__file__).resolve().parents[1] / "game"
 
@@ -171,7 +171,8 @@ def test_screenshot_tour_renders_every_screen(tmp_path, lang):
     shots = screenshot_tour(tmp_path, lang, steps=10)
     assert [p.name for p in shots][:7] == [f"{lang}-{n}.png" for n in ("title", "settings", "glossary-1", "glossary-2", "lab-idle",
                                                                      "lab-running", "lab-done")]
-    assert len(shots) == 8 + len(load_campaign()[0]) + 4  # title … campaign (two glossary pages), the levels, the quiz's four
+    # title … campaign (two glossary pages), the levels, explore, its levels, compare, the quiz's four
+    assert len(shots) == 8 + len(load_campaign()[0]) + 1 + len(load_explore()[0]) + 1 + 4
     images = {p.stem: pygame.surfarray.array3d(pygame.image.load(str(p))) for p in shots}
     for name, img in images.items():
         assert img.shape[:2] == (1280, 720)

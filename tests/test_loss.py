@@ -74,4 +74,4 @@ def test_be_the_denoiser_is_lost_by_the_wrong_prediction_and_says_where_the_peak
         scene = play_level(app, level, {"epsilon": "large", "image": "small"})  # the intuition: noise is hardest at large t
         assert scene.result == (0.0, 0)
         assert scene.peaks() == {"epsilon": 0, "image": 999}
-        assert "largest at t = 0 (you predicted large t)" in app.tr(*scene.message[:1], **scene.message[1])
+        assert "The noise error is largest at t = 0; the image error at t = 999." in app.tr(scene.message[0], **scene.message[1])

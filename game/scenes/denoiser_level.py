@@ -10,6 +10,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider
 
 from game.level_kinds import THIRDS
+from game.scenes.base import Column
 from game.scenes.level import LevelScene
 from game.widgets.image_view import draw_image
 from game.widgets.plots import draw_curves
@@ -19,6 +20,7 @@ from sim_core.worlds.shapes import render_batch, render_seed
 
 CURVE_T = (0, 10, 25, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 950, 999)  # where the curves are measured
 ERRORS = ("epsilon", "image")
+IMAGES = ("x0", "epsilon", "x_t", "eps_hat", "error", "x0_hat")  # the row, left to right (their captions' keys)
 
 
 def region(t: int, num_steps: int = 1000) -> str:
@@ -57,21 +59,24 @@ class DenoiserLevel(LevelScene):
     GAP = 24
 
     def build_controls(self):
-        tr, ui = self.app.tr, self.app.ui
-        top = self.TOP + 10 + self.IMAGE + 10 + 2 * self.app.theme.font("small").get_linesize() + 40
+        tr, ui, theme = self.app.tr, self.app.ui, self.app.theme
+        captions = max(theme.text_height(tr(f"denoiser.{name}"), "small", self.IMAGE) for name in IMAGES)
+        numbers = theme.text_height(tr("denoiser.numbers", t=999, alpha=0.5, epsilon="0,0000", image="0,0000"), "small", 820)
+        self.numbers_y = self.TOP + 10 + self.IMAGE + 10 + captions + 6
+        top = self.numbers_y + numbers + 10
         self.slider = self.add(UIHorizontalSlider((30, top, 560, 32), self.t, (0, 999), ui))
         self.other = self.add(UIButton((606, top - 4, 200, 40), tr("denoiser.other_image"), ui))
         self.choice_buttons, self.question_y = {}, {}
-        y = top + 56
+        column = Column(30, top + 48, 400)  # each question above its three answers, as tall as its text
         for error in ERRORS:
-            self.question_y[error] = y
+            self.question_y[error] = column.take(theme.text_height(tr(f"denoiser.predict_{error}"), "small", 400), gap=6).y
+            row = column.take(36, gap=14)
             for i, where in enumerate(THIRDS):
                 mark = "● " if self.guess[error] == where else ""
-                button = self.add(UIButton((30 + i * 132, y + 28, 124, 36), mark + tr(f"denoiser.{where}"), ui))
+                button = self.add(UIButton((30 + i * 132, row.y, 124, 36), mark + tr(f"denoiser.{where}"), ui))
                 self.choice_buttons[button] = (error, where)
-            y += 76
-        self.measure = self.add(UIButton((30, y + 6, 388, 44), tr("denoiser.measure"), ui, object_id="#primary"))
-        self.chart = pygame.Rect(440, top + 56, 370, y + 50 - top - 56)
+        self.measure = self.add(UIButton(column.take(44), tr("denoiser.measure"), ui, object_id="#primary"))
+        self.chart = pygame.Rect(440, top + 48, 370, self.measure.rect.bottom - top - 48)
 
     def handle_activity_event(self, event):
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.slider:
@@ -150,18 +155,16 @@ class DenoiserLevel(LevelScene):
         return float(sum(region(t) == self.prediction[error] for error, t in self.peaks().items()))
 
     def measured_text(self) -> str:
-        tr, peaks = self.app.tr, self.peaks()
-        return tr("denoiser.measured", epsilon=peaks["epsilon"], image=peaks["image"],
-                  guess_epsilon=tr(f"denoiser.{self.prediction['epsilon']}"), guess_image=tr(f"denoiser.{self.prediction['image']}"))
+        peaks = self.peaks()
+        return self.app.tr("denoiser.measured", epsilon=peaks["epsilon"], image=peaks["image"])
 
     # drawing --------------------------------------------------------------------------------
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
         if self.view is not None:
             _, t, x0, noise, view = self.view
-            images = ((x0, "x0"), (noise, "epsilon"), (view.x_t, "x_t"), (view.pred_epsilon, "eps_hat"),
-                      (noise - view.pred_epsilon, "error"), (view.pred_original_sample, "x0_hat"))
-            for i, (image, name) in enumerate(images):
+            images = (x0, noise, view.x_t, view.pred_epsilon, noise - view.pred_epsilon, view.pred_original_sample)
+            for i, (image, name) in enumerate(zip(images, IMAGES)):
                 box = pygame.Rect(rect.x + i * (self.IMAGE + self.GAP), rect.y + 10, self.IMAGE, self.IMAGE)
                 shown = image[0] / 2 if name in ("epsilon", "eps_hat", "error") else image[0]  # N(0, 1) into the colour range
                 draw_image(surface, theme, np.clip(shown, -1, 1), box, tr(f"denoiser.{name}"))
@@ -169,8 +172,7 @@ class DenoiserLevel(LevelScene):
                 numbers = tr("denoiser.numbers", t=t, alpha=float(self.app.model.schedule.alphas_cumprod[t]),
                              epsilon=tr.significant(float(view.epsilon_loss[0]), 4),
                              image=tr.significant(float(view.image_loss[0]), 4))
-                theme.text(surface, numbers, (rect.x, self.slider.rect.y - 34), role="small", colour="accent",
-                           width=rect.width)
+                theme.text(surface, numbers, (rect.x, self.numbers_y), role="small", colour="accent", width=820)
         for error, y in self.question_y.items():
             theme.text(surface, tr(f"denoiser.predict_{error}"), (rect.x, y), role="small", width=400)
         self.draw_chart(surface)

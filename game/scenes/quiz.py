@@ -11,7 +11,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UITextEntryLine
 
-from game.levels import load_campaign
+from game.levels import load_all_levels
 from game.paths import export_dir
 from game.quiz import load_banks, points
 from game.results_csv import ANSWER_HEADER, SUMMARY_HEADER, append_rows, dialect_for
@@ -401,8 +401,8 @@ def drawn_for_round(q, rng):
 
 @cache
 def level_titles() -> dict:
-    """Each campaign level's title by id: where a question sends the player after a wrong answer."""
-    return {level.id: level.title for level in load_campaign()[0]}
+    """Each level's title by id (the Explore menu's too): where a question sends the player after a wrong answer."""
+    return {level.id: level.title for level in load_all_levels()}
 
 
 def question_pictures(app, spec: dict) -> list:

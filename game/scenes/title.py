@@ -1,4 +1,4 @@
-"""The title screen: campaign, lab, quizzes, quit; settings, glossary, language."""
+"""The title screen: campaign, lab, explore, quizzes, quit; settings, glossary, language."""
 
 import pygame
 import pygame_gui
@@ -10,11 +10,10 @@ from game.scenes.base import Scene
 class TitleScene(Scene):
     def build_ui(self):
         tr, w, h = self.app.tr, *self.app.screen.get_size()
-        x, y, bw, bh = w // 2 - 170, h // 2 - 50, 340, 64
-        self.campaign = self.add(UIButton((x, y, bw, bh), tr("menu.campaign"), self.app.ui, object_id="#menu"))
-        self.lab = self.add(UIButton((x, y + 80, bw, bh), tr("menu.lab"), self.app.ui, object_id="#menu"))
-        self.quiz = self.add(UIButton((x, y + 160, bw, bh), tr("menu.quiz"), self.app.ui, object_id="#menu"))
-        self.quit = self.add(UIButton((x, y + 240, bw, bh), tr("menu.quit"), self.app.ui, object_id="#menu"))
+        x, y, bw, bh, pitch = w // 2 - 170, h // 2 - 70, 340, 60, 72
+        self.campaign, self.lab, self.explore, self.quiz, self.quit = (
+            self.add(UIButton((x, y + i * pitch, bw, bh), tr(f"menu.{name}"), self.app.ui, object_id="#menu"))
+            for i, name in enumerate(("campaign", "lab", "explore", "quiz", "quit")))
         self.language = self.add(UIButton((w - 180, 20, 160, 44), tr("app.language"), self.app.ui))
         self.settings = self.add(UIButton((20, 20, 160, 44), tr("settings.title"), self.app.ui))
         self.glossary = self.add(UIButton((190, 20, 160, 44), tr("glossary.title"), self.app.ui))
@@ -30,6 +29,10 @@ class TitleScene(Scene):
             from game.scenes.campaign import CampaignScene
 
             self.app.push(CampaignScene(self.app))
+        elif event.ui_element is self.explore:
+            from game.scenes.explore import ExploreScene
+
+            self.app.push(ExploreScene(self.app))
         elif event.ui_element is self.quiz:
             from game.scenes.quiz import QuizMenuScene
 
