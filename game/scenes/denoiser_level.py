@@ -12,7 +12,7 @@ from pygame_gui.elements import UIButton, UIHorizontalSlider
 from game.level_kinds import THIRDS
 from game.scenes.base import Column
 from game.scenes.level import LevelScene
-from game.widgets.image_view import draw_image
+from game.widgets.image_view import draw_image, image_surface
 from game.widgets.plots import draw_curves
 from game.worker import Job
 from sim_core.loss import denoiser_view
@@ -40,6 +40,14 @@ def loss_curves(model, seeds, report, cancelled) -> None:
         report((t, float(view.epsilon_loss.mean()), float(view.image_loss.mean())))
 
 
+def one_view(model, seed: int, t: int):
+    """(x₀, ε, DenoiserView) of the shapes-world image of `seed`, with its own noise, at t."""
+    image = render_seed(seed)
+    x0 = image.image[None]
+    noise = np.random.default_rng(seed).standard_normal(x0.shape, dtype=np.float32)
+    return x0, noise, denoiser_view(model, x0, noise, t, model.encode_prompt(image.prompt))
+
+
 class DenoiserLevel(LevelScene):
     TRY_ON_CHECK = False  # measuring the curves locks the predictions
 
@@ -50,7 +58,8 @@ class DenoiserLevel(LevelScene):
         self.batch = int(c["batch"])
         self.guess = dict.fromkeys(ERRORS)  # the region each error is predicted to peak in
         self.prediction = None  # the guesses as they stood when the curves were measured
-        self.view = None  # (seed, t, x₀, ε, DenoiserView)
+        self.view, self.surfaces = None, []  # (seed, t, DenoiserView) shown, and its six images
+        self.view_job = None  # the view of the latest (seed, t), computing
         self.settled = 0.0  # seconds t has stayed put: the network runs once the slider rests
         self.job, self.points = None, []  # the curves' measurement and its (t, L_ε, L_x₀) so far
 
@@ -67,7 +76,7 @@ class DenoiserLevel(LevelScene):
         self.slider = self.add(UIHorizontalSlider((30, top, 560, 32), self.t, (0, 999), ui))
         self.other = self.add(UIButton((606, top - 4, 200, 40), tr("denoiser.other_image"), ui))
         self.choice_buttons, self.question_y = {}, {}
-        column = Column(30, top + 48, 400)  # each question above its three answers, as tall as its text
+        column = Column(30, top + 48, 388)  # each question above its three answers, as tall as its text
         for error in ERRORS:
             self.question_y[error] = column.take(theme.text_height(tr(f"denoiser.predict_{error}"), "small", 400), gap=6).y
             row = column.take(36, gap=14)
@@ -97,15 +106,26 @@ class DenoiserLevel(LevelScene):
     def update(self, dt):
         self.settled += dt
         self.collect()
-        if self.view is not None and (self.view[:2] == (self.seed, self.t) or self.settled < 0.15):
+        if self.view_job is not None and self.view_job.done:
+            if self.view_job.error is not None:
+                self.message = ("lab.failed", {"reason": str(self.view_job.error)})
+            for seed, t, x0, noise, view in self.view_job.poll():
+                self.show(seed, t, x0, noise, view)
+            self.view_job = None
+        wanted = (self.seed, self.t)
+        if self.view_job is not None or self.view is not None and (self.view[:2] == wanted or self.settled < 0.15):
             return
         model = self.loaded_model()
-        if model is None:
-            return
-        image = render_seed(self.seed)
-        x0 = image.image[None]
-        noise = np.random.default_rng(self.seed).standard_normal(x0.shape, dtype=np.float32)
-        self.view = (self.seed, self.t, x0, noise, denoiser_view(model, x0, noise, self.t, model.encode_prompt(image.prompt)))
+        if model is not None:  # on a worker: the network never holds up a frame
+            self.view_job = Job(lambda report, cancelled: report((*wanted, *one_view(model, *wanted))))
+
+    def show(self, seed, t, x0, noise, view):
+        """Keep the view and its six images as surfaces: the frames only blit them."""
+        images = (x0, noise, view.x_t, view.pred_epsilon, noise - view.pred_epsilon, view.pred_original_sample)
+        noises = ("epsilon", "eps_hat", "error")  # N(0, 1): halved into the colour range
+        self.view = (seed, t, view)
+        self.surfaces = [image_surface(np.clip(image[0] / (2 if name in noises else 1), -1, 1), self.IMAGE)
+                         for image, name in zip(images, IMAGES)]
 
     # the curves -----------------------------------------------------------------------------
     def start(self):
@@ -131,7 +151,7 @@ class DenoiserLevel(LevelScene):
                 self.message, self.job = ("lab.failed", {"reason": str(self.job.error)}), None
 
     def workers(self):
-        return [self.job]
+        return [self.job, self.view_job]
 
     @property
     def measured(self) -> bool:
@@ -162,12 +182,10 @@ class DenoiserLevel(LevelScene):
     def draw_activity(self, surface, rect):
         theme, tr = self.app.theme, self.app.tr
         if self.view is not None:
-            _, t, x0, noise, view = self.view
-            images = (x0, noise, view.x_t, view.pred_epsilon, noise - view.pred_epsilon, view.pred_original_sample)
-            for i, (image, name) in enumerate(zip(images, IMAGES)):
+            _, t, view = self.view
+            for i, (image, name) in enumerate(zip(self.surfaces, IMAGES)):
                 box = pygame.Rect(rect.x + i * (self.IMAGE + self.GAP), rect.y + 10, self.IMAGE, self.IMAGE)
-                shown = image[0] / 2 if name in ("epsilon", "eps_hat", "error") else image[0]  # N(0, 1) into the colour range
-                draw_image(surface, theme, np.clip(shown, -1, 1), box, tr(f"denoiser.{name}"))
+                draw_image(surface, theme, image, box, tr(f"denoiser.{name}"))
             if self.measured:  # hidden until the curves reveal them: the prediction is judged by eye
                 numbers = tr("denoiser.numbers", t=t, alpha=float(self.app.model.schedule.alphas_cumprod[t]),
                              epsilon=tr.significant(float(view.epsilon_loss[0]), 4),

@@ -14,10 +14,12 @@ def image_surface(image: np.ndarray, size: int) -> pygame.Surface:
 
 
 def draw_image(surface, theme, image, rect: pygame.Rect, caption: str | None = None):
+    """`image`: (3, H, W) in [−1, 1], a surface image_surface made already (kept between
+    frames by a scene that shows the same image many frames), or None (an empty frame)."""
     pygame.draw.rect(surface, theme.colour("panel"), rect.inflate(8, 8), border_radius=6)
     if image is None:
         pygame.draw.rect(surface, theme.colour("background"), rect)
     else:
-        surface.blit(image_surface(image, rect.width), rect)
+        surface.blit(image if isinstance(image, pygame.Surface) else image_surface(image, rect.width), rect)
     if caption:
         theme.text(surface, caption, (rect.x, rect.bottom + 10), role="small", colour="muted", width=rect.width)
