@@ -35,6 +35,19 @@ class Theme:
         self._fonts: dict = {}
         self.drawn: list | None = None  # a list: every text() call appends (rect, text) — for layout tests
 
+    def fits_button(self, text: str, width: int, padding: int = 20) -> bool:
+        """Whether `text` fits on one line of a button `width` px wide in the buttons' font;
+        where not, a scene gives the button object_id "#compact" (a smaller font)."""
+        return self.font_of("button").size(text)[0] <= width - padding
+
+    def font_of(self, block: str) -> pygame.font.Font:
+        """The font a theme.json block (a widget's) sets."""
+        size = int(self.data[block]["font"]["size"])
+        key = ("widget", block, size)
+        if key not in self._fonts:
+            self._fonts[key] = pygame.font.Font(FONT_BOLD if self.data[block]["font"].get("bold") == "1" else FONT_REGULAR, size)
+        return self._fonts[key]
+
     def colour(self, name: str) -> pygame.Color:
         return self.colours[name]
 

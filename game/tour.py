@@ -9,6 +9,7 @@ from game.app import App
 from game.grids import MODES
 from game.profile import ProfileStore
 from game.scenes.campaign import CampaignScene, level_scene
+from game.scenes.cards import CardsScene
 from game.scenes.compare import CompareScene
 from game.scenes.explore import ExploreScene
 from game.scenes.lab import LabScene
@@ -110,6 +111,12 @@ def visit(app, steps: int = 25, play: bool = False):
         glossary.rebuild()
         settle(app)
         yield f"glossary-{page + 1}"
+    app.pop()
+    cards = CardsScene(app)
+    app.push(cards)
+    app.run_until(lambda: cards.job is None, timeout=60)  # its first card measured
+    settle(app)
+    yield "cards"
     app.pop()
     lab = LabScene(app, steps=steps)
     app.push(lab)

@@ -169,10 +169,10 @@ def test_screenshot_tour_renders_every_screen(tmp_path, lang):
     from game.tour import screenshot_tour
 
     shots = screenshot_tour(tmp_path, lang, steps=10)
-    assert [p.name for p in shots][:7] == [f"{lang}-{n}.png" for n in ("title", "settings", "glossary-1", "glossary-2", "lab-idle",
-                                                                     "lab-running", "lab-done")]
+    assert [p.name for p in shots][:8] == [f"{lang}-{n}.png" for n in ("title", "settings", "glossary-1", "glossary-2", "cards",
+                                                                     "lab-idle", "lab-running", "lab-done")]
     # title … campaign (two glossary pages), the levels, explore, its levels, compare, the quiz's four
-    assert len(shots) == 8 + len(load_campaign()[0]) + 1 + len(load_explore()[0]) + 1 + 4
+    assert len(shots) == 9 + len(load_campaign()[0]) + 1 + len(load_explore()[0]) + 1 + 4
     images = {p.stem: pygame.surfarray.array3d(pygame.image.load(str(p))) for p in shots}
     for name, img in images.items():
         assert img.shape[:2] == (1280, 720)

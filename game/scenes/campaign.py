@@ -1,13 +1,17 @@
 """Choosing a level: the campaign's levels in order, with the stars won so far."""
 
+from dataclasses import dataclass
+
 import numpy as np
 import pygame_gui
 from pygame_gui.elements import UIButton
 
-from game.levels import load_campaign
+from game.cards import load_cards
+from game.levels import LevelError, load_campaign
 from game.quiz import QuizError, checkpoint_bank, checkpoint_id, load_banks, load_chapters
 from game.scenes.activities import ForwardLevel, SchedulesLevel, UNetLevel, WalkJumpLevel
 from game.scenes.base import Scene
+from game.scenes.cards import CardsScene
 from game.scenes.denoiser_level import DenoiserLevel
 from game.scenes.flawed_level import FlawedScheduleLevel
 from game.scenes.latent_level import LatentLevel
@@ -37,6 +41,13 @@ def level_scene(app, level, on_stars=None, on_next=None):
 ROW = 66  # px from one entry to the next
 
 
+@dataclass(frozen=True)
+class CardsEntry:
+    """The campaign's entry for a chapter's context cards ("Learn more")."""
+
+    chapter: int
+
+
 class CampaignScene(Scene):
     def __init__(self, app):
         super().__init__(app)
@@ -48,9 +59,15 @@ class CampaignScene(Scene):
             self.errors.append(str(e))
         self.banks, bank_errors = load_banks()
         self.errors += bank_errors
+        try:
+            self.card_chapters = {card.chapter for card in load_cards()}
+        except LevelError as e:
+            self.card_chapters = set()
+            self.errors.append(str(e))
 
     def entries(self) -> list:
-        """Levels in order, each chapter followed by its checkpoint quiz."""
+        """Levels in order, each chapter followed by its checkpoint quiz, then its context
+        cards (CardsEntry) where it has some."""
         out = []
         for i, level in enumerate(self.levels):
             out.append(level)
@@ -58,6 +75,8 @@ class CampaignScene(Scene):
             chapter = next((c for c in self.chapters if c["number"] == level.chapter), None)
             if last_of_chapter and chapter is not None:
                 out.append(chapter)
+            if last_of_chapter and level.chapter in self.card_chapters:
+                out.append(CardsEntry(level.chapter))
         return out
 
     def build_ui(self):
@@ -71,7 +90,9 @@ class CampaignScene(Scene):
         columns = max(1, -(-len(entries) // self.rows))
         width = (w - 160 - 20 * (columns - 1)) // columns
         for i, entry in enumerate(entries):
-            if isinstance(entry, dict):  # a chapter's checkpoint quiz: its best round once played
+            if isinstance(entry, CardsEntry):
+                label = tr("cards.campaign", n=entry.chapter)
+            elif isinstance(entry, dict):  # a chapter's checkpoint quiz: its best round once played
                 label = tr("campaign.checkpoint", title=entry["title"][tr.lang])
                 best = self.app.best_quiz(checkpoint_id(entry))
                 if best is not None:
@@ -82,7 +103,8 @@ class CampaignScene(Scene):
                 if stars:
                     label += "   " + tr("campaign.stars", stars=stars)
             column, row = divmod(i, self.rows)
-            button = self.add(UIButton((80 + column * (width + 20), 110 + row * ROW, width, ROW - 10), label, ui))
+            compact = None if self.app.theme.fits_button(label, width) else "#compact"  # a long chapter title
+            button = self.add(UIButton((80 + column * (width + 20), 110 + row * ROW, width, ROW - 10), label, ui, object_id=compact))
             self.buttons[button] = entry
 
     def resume(self):
@@ -101,7 +123,9 @@ class CampaignScene(Scene):
 
     def open(self, entry, replace: bool = False) -> None:
         """Play a level or a checkpoint quiz (over the campaign, or in place of the level just won)."""
-        if isinstance(entry, dict):
+        if isinstance(entry, CardsEntry):
+            scene = CardsScene(self.app, entry.chapter)
+        elif isinstance(entry, dict):
             scene = QuizScene(self.app, checkpoint_bank(entry, self.banks, np.random.default_rng()))
         else:
             scene = level_scene(self.app, entry, on_stars=self.app.record_stars, on_next=self.after(entry))

@@ -1,4 +1,4 @@
-"""The title screen: campaign, lab, explore, quizzes, quit; settings, glossary, language."""
+"""The title screen: campaign, lab, explore, quizzes, quit; settings, glossary, learn more, language."""
 
 import pygame
 import pygame_gui
@@ -17,6 +17,7 @@ class TitleScene(Scene):
         self.language = self.add(UIButton((w - 180, 20, 160, 44), tr("app.language"), self.app.ui))
         self.settings = self.add(UIButton((20, 20, 160, 44), tr("settings.title"), self.app.ui))
         self.glossary = self.add(UIButton((190, 20, 160, 44), tr("glossary.title"), self.app.ui))
+        self.cards = self.add(UIButton((360, 20, 160, 44), tr("cards.title"), self.app.ui))
 
     def handle_event(self, event):
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
@@ -45,6 +46,10 @@ class TitleScene(Scene):
             from game.scenes.glossary import GlossaryScene
 
             self.app.push(GlossaryScene(self.app))
+        elif event.ui_element is self.cards:
+            from game.scenes.cards import CardsScene
+
+            self.app.push(CardsScene(self.app))
         elif event.ui_element is self.language:
             self.app.switch_language()
         elif event.ui_element is self.quit:
