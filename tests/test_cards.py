@@ -73,10 +73,9 @@ def test_each_card_shows_its_text_and_its_measured_sentence(app, lang):
     app.switch_language(lang)
     scene = CardsScene(app)
     app.push(scene)
-    for button, card in list(scene.buttons.items()):
-        button = next(b for b, c in scene.buttons.items() if c is card)  # rebuilt after each press
-        press(app, button)
-        assert scene.shown is card and app.run_until(lambda: card.id in scene.measured, timeout=60)
+    for card in scene.cards:
+        press(app, next(b for b, c in scene.buttons.items() if c is card))  # the buttons are rebuilt after each press
+        assert scene.shown is card and app.run_until(lambda card=card: card.id in scene.measured, timeout=60)
         text = drawn_text(app)
         assert card.text[lang][:40] in text
         assert ("Medido aquí" if lang == "es" else "Measured here") in text
