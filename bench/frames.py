@@ -83,6 +83,33 @@ def denoiser_curves(app, move_slider: bool) -> np.ndarray:
         app.pop()
 
 
+def paths_2d(app) -> np.ndarray:
+    """Paths in 2-D: both models trained side by side, then the three families' paths, then
+    annealed Langevin — with the t slider moved every 0.3 s throughout (the score field drawn)."""
+    from game.levels import load_explore
+    from game.scenes.campaign import level_scene
+
+    level = next(lv for lv in load_explore()[0] if lv.kind == "paths2d")
+    scene = level_scene(app, level)
+    app.push(scene)
+    app.frame(0.016)
+    scene.guess = "ddim"
+    moved = [0.0]
+
+    def move(seconds):
+        if seconds - moved[0] > 0.3:
+            scene.t, moved[0] = (scene.t + 37) % 200, seconds
+
+    try:
+        gaps = []
+        for start in (scene.train, scene.draw_paths, scene.run_langevin):
+            start()
+            gaps.append(frame_times(app, lambda: scene.job is not None, move))
+        return np.concatenate(gaps)
+    finally:
+        app.pop()
+
+
 def compare_grid(app, mode: str) -> np.ndarray:
     from game.scenes.compare import CompareScene
 
@@ -102,6 +129,7 @@ def main():
         ("lab: 50-step guided sample", lambda: lab_sample(app)),
         ("be the denoiser: both curves (16 images × 15 t)", lambda: denoiser_curves(app, False)),
         ("be the denoiser: both curves, t slider moved every 0.3 s", lambda: denoiser_curves(app, True)),
+        ("paths in 2-D: train both, draw paths, Langevin; t slider moving", lambda: paths_2d(app)),
         ("side by side: guidance × seeds (30 cells)", lambda: compare_grid(app, "guidance")),
         ("side by side: sampler race (12 cells)", lambda: compare_grid(app, "race")),
         ("side by side: new seeds (16 cells)", lambda: compare_grid(app, "seeds")),

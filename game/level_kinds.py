@@ -140,6 +140,7 @@ class Kind:
 
 STEPS, GUIDANCE = Number(1, TRAIN_TIMESTEPS, 50, whole=True), Number(0.0, 30.0, 7.5)
 THIRDS = ("small", "middle", "large")  # of t: 0–332, 333–665, 666–999 (the denoiser's predictions)
+STRAIGHTER = ("ddim", "flow", "same")  # whose paths are straighter (the 2-D paths' prediction)
 
 
 KINDS = {
@@ -187,6 +188,13 @@ KINDS = {
         "t_start": T, "batch": Number(4, 64, 16, whole=True)},
         draws_target=False,
         answer={"epsilon": Choice(THIRDS, "small"), "image": Choice(THIRDS, "large")}),
+    "paths2d": Kind(("straighter_named",), {
+        # straighter_named: 1 when the player, before the paths are drawn, named the family (DDIM or
+        # flow matching, or "same") whose paths come out straighter; both models trained live
+        "data": Choice(TOY_DATA, "moons"), "hidden": Number(8, 128, 32, whole=True),
+        "train_steps": Number(100, 20000, 1500, whole=True), "steps": Number(2, 200, 20, whole=True)},
+        draws_target=False,
+        answer={"straighter": Choice(STRAIGHTER, "ddim")}),
     "sampling": Kind(("judge_confidence", "ssim", "restored", "budget_steps", "guided", "settle_t"), {
         "samplers": Choices(SAMPLERS, ("ddim",)),
         # a slider left out is not offered: the run takes FIXED's value (and starts from noise)

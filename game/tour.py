@@ -56,6 +56,8 @@ def play_level(app, level, changes: dict, timeout: float = 600.0, **hooks):
             setattr(scene, key, value)
     elif level.kind == "denoiser":
         scene.guess.update(changes)
+    elif level.kind == "paths2d":
+        scene.guess = changes.get("straighter", scene.guess)
     elif level.kind == "latent":
         scene.steps = changes.get("steps", scene.steps)
         scene.guess = changes.get("predict_faster", scene.guess)
@@ -81,6 +83,11 @@ def play_level(app, level, changes: dict, timeout: float = 600.0, **hooks):
     elif level.kind == "denoiser":
         press(app, scene.measure)
         app.run_until(lambda: scene.job is None or scene.job.done, timeout=timeout)
+    elif level.kind == "paths2d":  # train both models, then draw the paths
+        press(app, scene.train_button)
+        app.run_until(lambda: scene.job is None, timeout=timeout)
+        press(app, scene.go)
+        app.run_until(lambda: scene.job is None, timeout=timeout)
     elif level.kind == "toy2d":
         press(app, scene.train_button)
         app.run_until(lambda: scene.training is None, timeout=timeout)

@@ -1,4 +1,5 @@
-"""A tiny MLP denoiser for 2-D points, trained live with numba: v_θ(x_t, t) (or ε_θ).
+"""A tiny MLP denoiser for 2-D points, trained live with numba: v_θ(x_t, t) (or ε_θ, or
+the velocity of flow matching).
 
     input   [x_t (2), sin/cos features of t (TIME_FEATURES)]
     hidden  h1 = SiLU(input · W1 + b1),  h2 = SiLU(h1 · W2 + b2)   (width: the player's choice)
@@ -107,9 +108,11 @@ def _loss_and_grad(theta, hidden, x, t, target, num_steps, grad):  # pragma: no 
 
 @kernel
 def _train(theta, adam_m, adam_v, adam_step, hidden, data, sqrt_ac, sqrt_1m_ac, steps, batch, lr, seed, v_target,
-           losses):  # pragma: no cover
+           flow, losses):  # pragma: no cover
     """`steps` Adam steps on fresh batches; losses[k] is step k's mean squared error. The
-    target is v = √ᾱ ε − √(1 − ᾱ) x_0 with v_target, else ε."""
+    target is v = √ᾱ ε − √(1 − ᾱ) x_0 with v_target, else ε; with `flow` (flow matching,
+    Lipman et al. 2023; Liu et al. 2023) x_s = (1 − s) x_0 + s ε at s ~ U(0, 1), seen as
+    timestep s·T, and the target is the velocity ε − x_0."""
     np.random.seed(seed)
     num_steps = sqrt_ac.shape[0]
     x = np.empty((batch, 2), np.float32)
@@ -118,7 +121,16 @@ def _train(theta, adam_m, adam_v, adam_step, hidden, data, sqrt_ac, sqrt_1m_ac, 
     grad = np.zeros_like(theta)
     for k in range(steps):
         for n in range(batch):
-            i, ti = np.random.randint(data.shape[0]), np.random.randint(num_steps)
+            i = np.random.randint(data.shape[0])
+            if flow:
+                s = np.random.random()
+                t[n] = s * num_steps
+                for c in range(2):
+                    eps = np.random.standard_normal()
+                    x[n, c] = (1.0 - s) * data[i, c] + s * eps  # the straight path from x_0 to ε
+                    target[n, c] = eps - data[i, c]
+                continue
+            ti = np.random.randint(num_steps)
             t[n] = ti
             for c in range(2):
                 eps = np.random.standard_normal()
@@ -146,8 +158,8 @@ class ToyDenoiser:
                  prediction_type: str = "v_prediction"):
         if not 4 <= hidden <= 512:
             raise ValueError(f"hidden must lie in [4, 512]; got {hidden}")
-        if prediction_type not in PREDICTION_TYPES:
-            raise ValueError(f"prediction_type must be one of {', '.join(PREDICTION_TYPES)}; got {prediction_type!r}")
+        if prediction_type not in (*PREDICTION_TYPES, "flow"):
+            raise ValueError(f"prediction_type must be one of {', '.join(PREDICTION_TYPES)} or flow; got {prediction_type!r}")
         self.prediction_type = prediction_type
         rng = np.random.default_rng(seed)
         self.schedule, self.data, self.hidden, self.lr, self.seed = schedule, np.ascontiguousarray(data, np.float32), hidden, lr, seed
@@ -166,7 +178,7 @@ class ToyDenoiser:
         s = self.schedule
         _train(self.theta, self.adam_m, self.adam_v, self.adam_step, self.hidden, self.data,
                s.sqrt_alphas_cumprod, s.sqrt_one_minus_alphas_cumprod, steps, batch, np.float32(self.lr),
-               self.seed + len(self.losses), self.prediction_type == "v_prediction", losses)
+               self.seed + len(self.losses), self.prediction_type == "v_prediction", self.prediction_type == "flow", losses)
         self.losses.extend(losses.tolist())
         return losses
 
@@ -191,6 +203,18 @@ class ToyDenoiser:
         s = self.schedule
         alpha, sigma = s.sqrt_alphas_cumprod[t], s.sqrt_one_minus_alphas_cumprod[t]
         return -pred_epsilon(self.predict(points, t), points, alpha, sigma, self.prediction_type) / sigma
+
+    def flow_paths(self, x_1: np.ndarray, steps: int) -> np.ndarray:
+        """A flow-matching model's Euler steps from noise x_1 (N, 2) at s = 1 down to s = 0:
+        x_{s−h} = x_s − h v̂(x_s, s), h = 1/steps. Returns every point along the way,
+        (steps + 1, N, 2), the first x_1 and the last the sample."""
+        if self.prediction_type != "flow":
+            raise ValueError("flow_paths needs a model trained with prediction_type='flow'")
+        path = [np.asarray(x_1, np.float32)]
+        for k in range(steps):
+            s = 1.0 - k / steps
+            path.append(path[-1] - self.predict(path[-1], s * self.schedule.num_steps) / steps)
+        return np.stack(path)
 
     def encode_prompt(self, text):  # the sampling loop's model interface: no prompts here
         return None

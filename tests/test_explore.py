@@ -30,7 +30,7 @@ def test_the_title_opens_explore_which_lists_its_levels_and_the_comparisons(app)
     press(app, title.explore)
     menu = app.top
     assert isinstance(menu, ExploreScene) and menu.errors == []
-    assert [getattr(e, "id", e) for e in menu.buttons.values()] == ["be-the-denoiser", "compare"]
+    assert [getattr(e, "id", e) for e in menu.buttons.values()] == ["be-the-denoiser", "paths-in-2d", "compare"]
     assert "Comparar lado a lado" in [b.text for b in menu.buttons]
     press(app, next(b for b, e in menu.buttons.items() if e == "compare"))
     assert isinstance(app.top, CompareScene)

@@ -237,7 +237,8 @@ def test_every_control_is_reachable_by_keyboard(app):
     for _ in range(len(app.focusables())):
         key(pygame.K_TAB)
         seen.append(app.focus)
-    assert set(seen) == {title.campaign, title.lab, title.quiz, title.quit, title.language, title.settings, title.glossary}
+    assert set(seen) == {title.campaign, title.lab, title.explore, title.quiz, title.quit, title.language, title.settings,
+                         title.glossary, title.cards}
     key(pygame.K_TAB, pygame.KMOD_SHIFT)
     assert app.focus is seen[-2]
     while app.focus is not title.lab:

@@ -49,6 +49,8 @@ def ends(level) -> list[tuple[str, dict]]:
     elif kind == "denoiser":  # one prediction alone is refused; both in the same third is one right at most
         plays += [("epsilon-only", {"epsilon": "small"}), ("image-only", {"image": "large"}),
                   ("both-small", {"epsilon": "small", "image": "small"}), ("both-large", {"epsilon": "large", "image": "large"})]
+    elif kind == "paths2d":  # no prediction is refused; each wrong one loses
+        plays += [(f"straighter={f}", {"straighter": f}) for f in ("flow", "same")]
     elif kind == "flawed_schedule":
         plays += [(f"guess={c['predict_darkest'][end]}", {"guess": c["predict_darkest"][end]}) for end in ("min", "max")]
     elif kind == "toy2d":

@@ -15,6 +15,7 @@ from game.scenes.cards import CardsScene
 from game.scenes.denoiser_level import DenoiserLevel
 from game.scenes.flawed_level import FlawedScheduleLevel
 from game.scenes.latent_level import LatentLevel
+from game.scenes.paths_level import PathsLevel
 from game.scenes.quiz import QuizScene
 from game.scenes.sampling_level import SamplingLevel
 from game.scenes.score_level import ScoreLevel
@@ -29,6 +30,7 @@ ACTIVITIES = {
     "latent": LatentLevel,
     "flawed_schedule": FlawedScheduleLevel,
     "denoiser": DenoiserLevel,
+    "paths2d": PathsLevel,
 }
 
 

@@ -169,7 +169,8 @@ class LevelScene(Scene):
         y = theme.text(surface, tr("level.why"), (box.x + 10, box.y + 8), role="small", bold=True, colour="good").bottom
         y = theme.text(surface, self.text(self.level.why), (box.x + 10, y + 4), role="small", width=box.width - 20).bottom
         measured = self.measured_text()
-        if measured:
+        # what was measured, where it fits under the why (large text: the message band says it too)
+        if measured and y + 8 + theme.text_height(measured, "small", box.width - 20) <= box.bottom:
             theme.text(surface, measured, (box.x + 10, y + 8), role="small", colour="accent2", width=box.width - 20)
 
     STARS_HEIGHT = 66  # the panel's bottom: three stars, what each needs under it, this try's value
