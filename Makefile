@@ -26,8 +26,14 @@ test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check sim_core game training bench tests
 
-bench: $(VENV)/.test-installed
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
+	touch $@
+
+bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.frames
+	$(BIN)/python -m bench.engines
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
