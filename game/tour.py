@@ -136,17 +136,13 @@ def visit(app, steps: int = 25, play: bool = False):
     settle(app)
     yield "lab-done"
     app.pop()
-    campaign = CampaignScene(app)
-    app.push(campaign)
-    settle(app)
-    yield "campaign"
-    yield from visit_levels(app, campaign.levels, play)
-    app.pop()
-    explore = ExploreScene(app)
-    app.push(explore)
-    settle(app)
-    yield "explore"
-    yield from visit_levels(app, explore.levels, play)
+    for name, menu in (("campaign", CampaignScene), ("explore", ExploreScene)):  # each menu, then its levels
+        menu = menu(app)
+        app.push(menu)
+        settle(app)
+        yield name
+        yield from visit_levels(app, menu.levels, play)
+        app.pop()
     compare = CompareScene(app)
     app.push(compare)
     settle(app)
@@ -157,7 +153,6 @@ def visit(app, steps: int = 25, play: bool = False):
         app.run_until(lambda: compare.job is None, timeout=300)
         settle(app)
         yield f"compare-{mode}"
-    app.pop()
     app.pop()
     menu = QuizMenuScene(app)
     app.push(menu)

@@ -128,11 +128,14 @@ class PathsLevel(LevelScene):
         self.job = ("train", Job(work))
         self.message = ("paths.training", {})
 
-    def draw_paths(self):
-        if self.busy:
-            return
-        if not self.trained:
+    def ready(self) -> bool:
+        """Whether the trained models are free for new work (else the message says why)."""
+        if not self.busy and not self.trained:
             self.message = ("paths.train_first", {})
+        return self.trained
+
+    def draw_paths(self):
+        if not self.ready():
             return
         if self.guess is None:
             self.message = ("paths.predict_first", {})
@@ -150,10 +153,7 @@ class PathsLevel(LevelScene):
         self.job = ("paths", Job(work))
 
     def run_langevin(self):
-        if self.busy:
-            return
-        if not self.trained:
-            self.message = ("paths.train_first", {})
+        if not self.ready():
             return
         diffusion = self.models[0]
         start = np.random.default_rng(self.level.target["seed"]).uniform(-2, 2, (POINTS, 2)).astype(np.float32)
