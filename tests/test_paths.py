@@ -4,7 +4,7 @@ trained live, and the facts the level "Paths in 2-D" stands on, measured."""
 import numpy as np
 import pytest
 
-from game.scenes.paths_level import paths, straighter
+from game.scenes.paths_level import paths, steps_needed, straighter
 from sim_core.schedules import short_schedule
 from sim_core.toy_mlp import ToyDenoiser
 from sim_core.trajectories import langevin, straightness
@@ -66,3 +66,6 @@ def test_here_the_ddim_paths_are_straighter_than_flow_matchings_and_ddpm_wanders
     assert straighter(medians) == "ddim"
     assert all(chamfer_distance(p[-1], data[:400]) < 0.12 for p in drawn.values())  # all three reach the moons
     assert straighter({"ddim": 0.8, "flow": 0.78}) == "same" and straighter({"ddim": 0.5, "flow": 0.9}) == "flow"
+    # how many steps each needs to land within 0.1 of the data: both few, neither one
+    needed = steps_needed(diffusion, flow, x_T, data[:400], seed=1)
+    assert all(2 <= n <= 8 for n in needed.values()), needed

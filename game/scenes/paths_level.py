@@ -27,6 +27,7 @@ POINTS, SHOWN = 400, 12  # points sampled (and measured), paths drawn
 FAMILIES = ("ddpm", "ddim", "flow")  # drawn in this order
 COLOURS = {"ddpm": "bad", "ddim": "accent", "flow": "good"}
 SAME_WITHIN = 0.05  # straightness medians closer than this count as "the same"
+STEP_CHOICES, CLOSE = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32), 0.1  # how many steps each family needs to land this close
 # annealed Langevin (Song & Ermon 2019): 20 steps at each of 12 noise levels from t = 150 down to 4,
 # each of size δ = 0.4 σ_t², from uniform points (0.10 from the data; one level alone, 0.15)
 LANGEVIN_LEVELS, LANGEVIN_STEPS, LANGEVIN_SIZE = np.linspace(150, 4, 12).astype(int), 20, 0.4
@@ -41,6 +42,16 @@ def paths(diffusion, flow, x_T: np.ndarray, steps: int, seed: int) -> dict:
         out[family] = np.stack([x_T] + [step.prev_sample.reshape(-1, 2) for step in run])
     out["flow"] = flow.flow_paths(x_T, steps)
     return out
+
+
+def steps_needed(diffusion, flow, x_T: np.ndarray, data: np.ndarray, seed: int) -> dict:
+    """For DDIM and flow matching, the fewest steps of STEP_CHOICES whose samples land within
+    CLOSE of the data (chamfer distance), or None when none does."""
+    needed = {}
+    for family in ("ddim", "flow"):
+        needed[family] = next((n for n in STEP_CHOICES
+                               if chamfer_distance(paths(diffusion, flow, x_T, n, seed)[family][-1], data) <= CLOSE), None)
+    return needed
 
 
 def straighter(medians: dict) -> str:
@@ -64,7 +75,7 @@ class PathsLevel(LevelScene):
         self.guess = self.prediction = None
         self.models = None  # (diffusion, flow) once training has begun
         self.job = None  # ("train" | "paths" | "langevin", Job)
-        self.drawn = None  # {"paths": {family: path}, "straight": {family: median}, "distance": {family: chamfer}}
+        self.drawn = None  # {"paths": {family: path}, "straight": {family: median}, "needed": {family: steps}}
         self.walkers = None  # Langevin's points as they move
 
     # controls -------------------------------------------------------------------------------
@@ -148,7 +159,7 @@ class PathsLevel(LevelScene):
         def work(report, cancelled):
             drawn = paths(diffusion, flow, x_T, steps, seed)
             report({"paths": drawn, "straight": {f: float(np.median(straightness(p))) for f, p in drawn.items()},
-                    "distance": {f: chamfer_distance(p[-1], data) for f, p in drawn.items()}})
+                    "needed": steps_needed(diffusion, flow, x_T, data, seed)})
 
         self.job = ("paths", Job(work))
 
@@ -212,8 +223,8 @@ class PathsLevel(LevelScene):
 
     def numbers(self) -> dict:
         tr, d = self.app.tr, self.drawn
-        return {**{f"straight_{f}": d["straight"][f] for f in FAMILIES}, **{f"distance_{f}": d["distance"][f] for f in FAMILIES},
-                "steps": self.steps, "answer": tr(f"paths.{straighter(d['straight'])}")}
+        needed = {f"needed_{f}": "—" if n is None else n for f, n in d["needed"].items()}
+        return {**{f"straight_{f}": d["straight"][f] for f in FAMILIES}, **needed, "close": CLOSE, "steps": self.steps, "answer": tr(f"paths.{straighter(d['straight'])}")}
 
     def score(self):
         if self.drawn is None:
