@@ -70,6 +70,8 @@ class Engines:
         self.ort, self.ov = {}, {}
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        # its threads would spin for a while after each call and take the next side's core
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         core = openvino.Core()
         for batch in (1, 2):
             path = export_onnx(twin.net, batch, folder)
