@@ -71,6 +71,7 @@ class PathsLevel(LevelScene):
         self.x_T = rng.standard_normal((POINTS, 2), dtype=np.float32)
         self.particle_noise = rng.standard_normal((POINTS, 2), dtype=np.float32)
         self.hidden, self.train_steps, self.steps = int(c["hidden"]), int(c["train_steps"]), int(c["steps"])
+        self.schedule = short_schedule("cosine", NUM_STEPS)  # both models' t, and the particles' noising
         self.t = 0
         self.guess = self.prediction = None
         self.models = None  # (diffusion, flow) once training has begun
@@ -121,10 +122,9 @@ class PathsLevel(LevelScene):
     def train(self):
         if self.busy:
             return
-        schedule = short_schedule("cosine", NUM_STEPS)
         seed = self.level.target["seed"]
-        self.models = (ToyDenoiser(schedule, self.data, hidden=self.hidden, seed=seed),
-                       ToyDenoiser(schedule, self.data, hidden=self.hidden, seed=seed, prediction_type="flow"))
+        self.models = (ToyDenoiser(self.schedule, self.data, hidden=self.hidden, seed=seed),
+                       ToyDenoiser(self.schedule, self.data, hidden=self.hidden, seed=seed, prediction_type="flow"))
         models, chunks = self.models, self.train_steps // CHUNK
 
         def work(report, cancelled):
@@ -257,8 +257,8 @@ class PathsLevel(LevelScene):
         for x, y in zip(*to_screen(self.data[:800])):
             surface.fill(theme.colour("muted"), (x, y, 2, 2))
         if self.t > 0:  # the data's particles, noised to t: diffusion as physics
-            schedule = short_schedule("cosine", NUM_STEPS)
-            noised = q_sample(self.data[:POINTS, :, None, None], self.t, self.particle_noise[:, :, None, None], schedule)[..., 0, 0]
+            noised = q_sample(self.data[:POINTS, :, None, None], self.t, self.particle_noise[:, :, None, None],
+                              self.schedule)[..., 0, 0]
             for x, y in zip(*to_screen(noised)):
                 pygame.draw.circle(surface, theme.colour("accent2"), (x, y), 2)
             if self.trained:
