@@ -7,12 +7,13 @@ import time
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UITextEntryLine
-from threadpoolctl import threadpool_limits
 
 from game.i18n import Catalogs
 from game.paths import file_logger
 from game.profile import ProfileStore
 from game.theme import FONT_BOLD, FONT_REGULAR, Theme
+from game.worker import COMPUTE_THREADS
+from sim_core.threads import set_compute_threads
 
 WINDOW = (1280, 720)
 DESIGN = (1280, 720)  # the smallest canvas the screens are laid out for
@@ -35,9 +36,7 @@ def pointer(event, screen) -> tuple:
 
 class App:
     def __init__(self, lang: str | None = None, fullscreen: bool = False, size=WINDOW, profile_store=None):
-        # BLAS on every core starves the render thread while a sample runs (frames of 20+ ms
-        # on 2 cores); the game leaves it one.
-        threadpool_limits(max(1, (os.cpu_count() or 2) - 1), user_api="blas")
+        set_compute_threads(COMPUTE_THREADS)  # and each Job for its own thread
         # SIGTERM and SIGINT are ours (run() ends the game cleanly); SDL would turn them into a
         # window-close event, which the kiosk must ignore
         os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")

@@ -1,8 +1,15 @@
 """Long work (sampling) runs on a worker thread and reports back through a queue, so the
 window keeps drawing. numpy's BLAS and numba kernels release the GIL while they compute."""
 
+import os
 import queue
 import threading
+
+from sim_core.threads import set_compute_threads
+
+# Compute threads for sampling (BLAS's and numba's): every core but one, which draws the window
+# (BLAS on every core made frames of 20+ ms on 2 cores while a sample ran).
+COMPUTE_THREADS = max(1, (os.cpu_count() or 2) - 1)
 
 
 class Job:
@@ -18,6 +25,7 @@ class Job:
         self._thread.start()
 
     def _run(self, work):
+        set_compute_threads(COMPUTE_THREADS)
         try:
             work(self.items.put, self.cancelled.is_set)
         except Exception as e:  # reported to the scene, which shows a message

@@ -12,7 +12,8 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from sim_core._numba import layer_kernel
+from sim_core._numba import layer_kernel, parallel_kernel, prange
+from sim_core.model.blas import matmul_into
 
 
 class Module:
@@ -124,10 +125,15 @@ _scratch = threading.local()
 def scratch(name: str, shape: tuple) -> np.ndarray:
     """A float32 array of this thread's own, zeroed when made and reused by every later call
     with the same name and shape: the convolutions' working arrays cost no allocation and
-    no page faults, and a padding border that is never written stays zero."""
+    no page faults, and a padding border that is never written stays zero. It starts on a
+    64-byte cache line, so that threads writing neighbouring blocks of it (one image each)
+    do not share a line (numpy aligns to 16 bytes: a shared line at every block boundary
+    made the Winograd tiles slower on two threads than on one)."""
     arrays = _scratch.__dict__.setdefault("arrays", {})
     if (name, shape) not in arrays:
-        arrays[name, shape] = np.zeros(shape, dtype=np.float32)
+        memory = np.zeros(math.prod(shape) + 16, dtype=np.float32)
+        start = (-memory.ctypes.data % 64) // 4
+        arrays[name, shape] = memory[start:start + math.prod(shape)].reshape(shape)
     return arrays[name, shape]
 
 
@@ -140,13 +146,16 @@ def _tile_stack(name, rows, tiles_per_row):
     return scratch(name, (16, rows - (-64 // tiles_per_row), tiles_per_row))
 
 
-@layer_kernel
-def _winograd_tiles_kernel(xp, th, tw, v):  # pragma: no cover  (compiled)
+@parallel_kernel
+def _winograd_tiles_kernel(xp, n_img, th, tw, v):  # pragma: no cover  (compiled)
     """v[4a + b, (c·N + n)·th + i, j] = (Bᵀ d B)[a, b], d the 4×4 tile at rows 2i…2i+3 and
     columns 2j…2j+3 of the zero-padded plane (c, n) of xp (C·N·(2th + 2), 2tw + 2).
     Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]: t = Bᵀ d, then t B.
-    (Scalar code: a version that vectorised over j, with even and odd columns apart, was slower.)"""
-    for plane in range(xp.shape[0] // (2 * th + 2)):
+    The planes are shared out image by image. (Scalar code: a version that vectorised over j,
+    with even and odd columns apart, was slower.)"""
+    channels = xp.shape[0] // (2 * th + 2) // n_img
+    for item in prange(n_img * channels):
+        plane = (item % channels) * n_img + item // channels
         for i in range(th):
             r, q = plane * (2 * th + 2) + 2 * i, plane * th + i
             for j in range(tw):
@@ -164,8 +173,8 @@ def _winograd_tiles_kernel(xp, th, tw, v):  # pragma: no cover  (compiled)
 def winograd_tiles(x, norm=None):
     """V = Bᵀ d B for every 4×4 tile d (stride 2, zero padding 1) of x (N, C, H, W), or of
     SiLU(norm(x)) when a GroupNorm is given (written straight into the padded copy), as
-    16 matrices (16, C, N·th·tw) with th = ⌈H/2⌉ and tw = ⌈W/2⌉ tiles down and across, in
-    this thread's scratch space (valid until its next call)."""
+    16 matrices (16, C, N·th·tw) with th = ⌈H/2⌉ and tw = ⌈W/2⌉ tiles down and across (the
+    images side by side), in this thread's scratch space (valid until its next call)."""
     n, c, h, w = x.shape
     th, tw = (h + 1) // 2, (w + 1) // 2
     xp = scratch("winograd.padded", (c, n, 2 * th + 2, 2 * tw + 2))  # the border stays zero
@@ -174,36 +183,37 @@ def winograd_tiles(x, norm=None):
     else:
         norm(x, silu=True, padded_into=xp)
     v = _tile_stack("winograd.tiles", c * n * th, tw)
-    _winograd_tiles_kernel(xp.reshape(-1, 2 * tw + 2), th, tw, v)
+    _winograd_tiles_kernel(xp.reshape(-1, 2 * tw + 2), n, th, tw, v)
     return v[:, :c * n * th].reshape(16, c, -1), th, tw
 
 
-@layer_kernel
+@parallel_kernel
 def _winograd_output_kernel(m, bias, th, tw, residual, add_residual, out):  # pragma: no cover  (compiled)
     """out[(n·C_out + o)·2th + 2i + a, 2j + b] = (Aᵀ M A)[a, b] + bias[n, o] (+ the same entry of
-    residual when asked), M the 4×4 values m[:, (o·N + n)·th + i, j], Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]."""
+    residual when asked), M the 4×4 values m[:, (o·N + n)·th + i, j], Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
+    The planes are shared out image by image."""
     n_img, cout = bias.shape
-    for o in range(cout):
-        for n in range(n_img):
-            b = bias[n, o]
-            for i in range(th):
-                q, r = (o * n_img + n) * th + i, (n * cout + o) * 2 * th + 2 * i
-                for j in range(tw):
-                    a0 = m[0, q, j] + m[4, q, j] + m[8, q, j]
-                    a1 = m[1, q, j] + m[5, q, j] + m[9, q, j]
-                    a2 = m[2, q, j] + m[6, q, j] + m[10, q, j]
-                    a3 = m[3, q, j] + m[7, q, j] + m[11, q, j]
-                    b0 = m[4, q, j] - m[8, q, j] - m[12, q, j]
-                    b1 = m[5, q, j] - m[9, q, j] - m[13, q, j]
-                    b2 = m[6, q, j] - m[10, q, j] - m[14, q, j]
-                    b3 = m[7, q, j] - m[11, q, j] - m[15, q, j]
-                    y00, y01, y10, y11 = a0 + a1 + a2 + b, a1 - a2 - a3 + b, b0 + b1 + b2 + b, b1 - b2 - b3 + b
-                    if add_residual:
-                        y00 += residual[r, 2 * j]
-                        y01 += residual[r, 2 * j + 1]
-                        y10 += residual[r + 1, 2 * j]
-                        y11 += residual[r + 1, 2 * j + 1]
-                    out[r, 2 * j], out[r, 2 * j + 1], out[r + 1, 2 * j], out[r + 1, 2 * j + 1] = y00, y01, y10, y11
+    for item in prange(n_img * cout):
+        n, o = item // cout, item % cout
+        b = bias[n, o]
+        for i in range(th):
+            q, r = (o * n_img + n) * th + i, (n * cout + o) * 2 * th + 2 * i
+            for j in range(tw):
+                a0 = m[0, q, j] + m[4, q, j] + m[8, q, j]
+                a1 = m[1, q, j] + m[5, q, j] + m[9, q, j]
+                a2 = m[2, q, j] + m[6, q, j] + m[10, q, j]
+                a3 = m[3, q, j] + m[7, q, j] + m[11, q, j]
+                b0 = m[4, q, j] - m[8, q, j] - m[12, q, j]
+                b1 = m[5, q, j] - m[9, q, j] - m[13, q, j]
+                b2 = m[6, q, j] - m[10, q, j] - m[14, q, j]
+                b3 = m[7, q, j] - m[11, q, j] - m[15, q, j]
+                y00, y01, y10, y11 = a0 + a1 + a2 + b, a1 - a2 - a3 + b, b0 + b1 + b2 + b, b1 - b2 - b3 + b
+                if add_residual:
+                    y00 += residual[r, 2 * j]
+                    y01 += residual[r, 2 * j + 1]
+                    y10 += residual[r + 1, 2 * j]
+                    y11 += residual[r + 1, 2 * j + 1]
+                out[r, 2 * j], out[r, 2 * j + 1], out[r + 1, 2 * j], out[r + 1, 2 * j + 1] = y00, y01, y10, y11
 
 
 class Conv2d(Module):
@@ -242,10 +252,11 @@ class Conv2d(Module):
         if norm is not None:
             x = norm(x, silu=True)
         if self.k == 1:  # a 1×1 convolution mixes channels only
-            out, h_out, w_out = self.weight.reshape(len(self.bias), -1) @ x.reshape(n, x.shape[1], -1), h, w
+            cols, h_out, w_out = np.ascontiguousarray(x, dtype=np.float32).reshape(n, x.shape[1], -1), h, w
         else:
             cols, h_out, w_out = im2col(x, self.k, self.stride)
-            out = self.matrix() @ cols
+        out = np.empty((n, len(self.bias), h_out * w_out), dtype=np.float32)
+        matmul_into(self.matrix()[None], cols, out)
         out += bias[..., None]
         out = out.reshape(n, -1, h_out, w_out)
         if residual is not None:
@@ -258,7 +269,7 @@ class Conv2d(Module):
         cout = len(self.bias)
         rows = cout * n * th
         m = _tile_stack("winograd.products", rows, tw)
-        np.matmul(self.matrix(), v, out=m[:, :rows].reshape(16, cout, -1))
+        matmul_into(self.matrix(), v, m[:, :rows].reshape(16, cout, -1))
         out = np.empty((n, cout, 2 * th, 2 * tw), dtype=np.float32)
         whole = (2 * th, 2 * tw) == (h, w)  # odd sizes: the last tile's extra row or column is cut
         add = whole and residual is not None  # else added after the cut
@@ -314,39 +325,40 @@ def _normalised(v, scale, shift, then_silu):  # pragma: no cover  (compiled, inl
     return y * _sigmoid(y) if then_silu else y
 
 
-@layer_kernel
+@parallel_kernel
 def _group_norm_kernel(x, h, groups, eps, weight, bias, then_silu, padded, out):  # pragma: no cover  (compiled)
     """out[n, c] = γ_c·(x[n, c] − μ)/√(σ² + ε) + β_c, μ and σ² over the group of c in image n
     (two passes, float64 sums); then SiLU(y) = y·σ(y) when asked, in the same pass.
     x (N, C, H·W); out (N, C, H, W), or when padded the inside of a zero-bordered
-    channels-first copy (C, N, H + 2, W + 2), as the Winograd tiles read it."""
+    channels-first copy (C, N, H + 2, W + 2), as the Winograd tiles read it. The groups are
+    shared out image by image."""
     n_img, channels, size = x.shape
     w = size // h
     per = channels // groups
     count = per * size
-    for n in range(n_img):
-        for g in range(groups):
-            total = 0.0
-            for c in range(g * per, (g + 1) * per):
-                for p in range(size):
-                    total += x[n, c, p]
-            mean = total / count
-            total = 0.0
-            for c in range(g * per, (g + 1) * per):
-                for p in range(size):
-                    d = x[n, c, p] - mean
-                    total += d * d
-            rstd = 1.0 / np.sqrt(total / count + eps)
-            for c in range(g * per, (g + 1) * per):
-                scale = np.float32(weight[c] * rstd)
-                shift = np.float32(bias[c] - mean * weight[c] * rstd)
-                for i in range(h):
-                    if padded:
-                        for j in range(w):
-                            out[c, n, i + 1, j + 1] = _normalised(x[n, c, i * w + j], scale, shift, then_silu)
-                    else:
-                        for j in range(w):
-                            out[n, c, i, j] = _normalised(x[n, c, i * w + j], scale, shift, then_silu)
+    for item in prange(n_img * groups):
+        n, g = item // groups, item % groups
+        total = 0.0
+        for c in range(g * per, (g + 1) * per):
+            for p in range(size):
+                total += x[n, c, p]
+        mean = total / count
+        total = 0.0
+        for c in range(g * per, (g + 1) * per):
+            for p in range(size):
+                d = x[n, c, p] - mean
+                total += d * d
+        rstd = 1.0 / np.sqrt(total / count + eps)
+        for c in range(g * per, (g + 1) * per):
+            scale = np.float32(weight[c] * rstd)
+            shift = np.float32(bias[c] - mean * weight[c] * rstd)
+            for i in range(h):
+                if padded:
+                    for j in range(w):
+                        out[c, n, i + 1, j + 1] = _normalised(x[n, c, i * w + j], scale, shift, then_silu)
+                else:
+                    for j in range(w):
+                        out[n, c, i, j] = _normalised(x[n, c, i * w + j], scale, shift, then_silu)
 
 
 class GroupNorm(Module):

@@ -12,6 +12,7 @@ prompt enters through cross-attention to the text encoder's three token vectors.
 
 import numpy as np
 
+from sim_core.model.blas import one_blas_thread
 from sim_core.model.layers import (
     Conv2d,
     Embedding,
@@ -218,6 +219,10 @@ class UNet(Module):
         encoder's context (N, L, D). `capture`, a dict, receives every level's feature maps
         (keys "down.i", "mid", "up.j") and every cross-attention map (attention_key(level));
         use_skips=False feeds the decoder zeros instead of the skips."""
+        with one_blas_thread():
+            return self._forward(x, t, context, use_skips, capture)
+
+    def _forward(self, x, t, context, use_skips, capture):
         silu_temb = silu(self.time2(silu(self.time1(timestep_embedding(t, self.time_freq_dim)))))
         h = self.conv_in(x)
         keep = (lambda name, value: capture.__setitem__(name, value)) if capture is not None else (lambda *_: None)

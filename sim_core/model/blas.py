@@ -1,0 +1,93 @@
+"""Matrix products from numba kernels, on numpy's own BLAS, split over the caller's numba threads.
+
+numpy's matmul calls BLAS once per matrix of a stack, one thread each (these matrices are too
+small for BLAS's own threads), and only between Python statements. A numba kernel can call
+the same BLAS routine by its symbol, from each of its threads at once, without the GIL: the
+U-Net's stacks of small products (Winograd's 16 per convolution) then use every core.
+
+numpy's wheels ship OpenBLAS built with 64-bit integers, its symbols prefixed `scipy_` and
+suffixed `64_`. Where numpy's BLAS is another one (Accelerate, MKL), `matmul_into` is numpy's
+matmul: the same numbers, on one thread.
+"""
+
+import contextlib
+import ctypes
+
+import numpy as np
+
+from sim_core._numba import numba, parallel_kernel, prange
+
+SGEMM = "scipy_cblas_sgemm64_"
+ROW_MAJOR, NO_TRANS = 101, 111
+
+
+def _numpy_openblas():
+    """numpy's OpenBLAS as a ctypes library, or None where numpy uses another BLAS."""
+    from threadpoolctl import threadpool_info
+
+    for info in threadpool_info():
+        if info.get("internal_api") == "openblas":
+            try:
+                lib = ctypes.CDLL(info["filepath"])
+            except OSError:
+                continue
+            if hasattr(lib, SGEMM) and hasattr(lib, "scipy_openblas_set_num_threads64_"):
+                import llvmlite.binding
+
+                llvmlite.binding.load_library_permanently(info["filepath"])  # numba's kernels link to it by name
+                return lib
+    return None
+
+
+_lib = _numpy_openblas()
+types = numba.types
+_i64 = types.int64
+# cblas_sgemm(order, trans_a, trans_b, M, N, K, α, A, lda, B, ldb, β, C, ldc): C = α·A B + β·C
+_sgemm = types.ExternalFunction(SGEMM, types.void(types.int32, types.int32, types.int32, _i64, _i64, _i64, types.float32,
+                                                  types.voidptr, _i64, types.voidptr, _i64, types.float32, types.voidptr, _i64))
+
+
+@parallel_kernel
+def _matmul_kernel(a, b, out):  # pragma: no cover  (compiled)
+    """out[s] = a[s or 0] @ b[s or 0] for each s of the stack (an operand of one matrix serves
+    them all), the products shared out among the threads."""
+    count, m, k, n = out.shape[0], a.shape[1], a.shape[2], out.shape[2]
+    for item in prange(count):
+        ai, bi = item % a.shape[0], item % b.shape[0]  # an operand of one matrix: 0
+        _sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, np.float32(1.0), a[ai].ctypes, k,
+               b[bi].ctypes, n, np.float32(0.0), out[item].ctypes, n)
+
+
+def _matrices_contiguous(stack) -> bool:
+    """Whether each matrix of a 3-D float32 stack is C-contiguous: the stack itself may have
+    gaps between them, as the Winograd scratch stacks do."""
+    return stack.dtype == np.float32 and stack.strides[2] == 4 and stack.strides[1] == 4 * stack.shape[2]
+
+
+def matmul_into(a, b, out) -> np.ndarray:
+    """np.matmul(a, b, out=out) for float32 stacks (S or 1, M, K) @ (S or 1, K, N) → (S, M, N), on
+    the calling thread's numba threads when numpy's BLAS is OpenBLAS (else numpy's matmul)."""
+    if _lib is None:
+        return np.matmul(a, b, out=out)
+    if not _matrices_contiguous(out):
+        raise ValueError("out's matrices must be C-contiguous")
+    a, b = (m if _matrices_contiguous(m) else np.ascontiguousarray(m, dtype=np.float32) for m in (a, b))
+    with one_blas_thread():
+        _matmul_kernel(a, b, out)
+    return out
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """numpy's BLAS on one thread inside the block: the parallelism is numba's then. BLAS's own
+    threads, inside numba's or beside them, would fight them for the cores (and both kinds
+    spin a while after each call): a U-Net evaluation took 5× longer on 2 cores."""
+    threads = _lib.scipy_openblas_get_num_threads64_() if _lib is not None else 1
+    if threads == 1:
+        yield
+        return
+    _lib.scipy_openblas_set_num_threads64_(1)
+    try:
+        yield
+    finally:
+        _lib.scipy_openblas_set_num_threads64_(threads)
