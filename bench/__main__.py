@@ -133,16 +133,16 @@ def first_frame_seconds(cache_dir: str) -> float:
 def main():
     import torch
     from diffusers import DDIMScheduler, DDPMScheduler
-    from threadpoolctl import threadpool_limits
-
     from sim_core.forward import q_sample, scaled_sum_reference
     from sim_core.model import DEFAULT_MODEL, FLAWED_SCHEDULE_MODEL, load_model
     from sim_core.sampling import sample
     from sim_core.schedules import DIFFUSERS_NAMES
+    from sim_core.threads import set_compute_threads
     from training.evaluate import TorchDenoiser
 
     threads = int(os.environ.get("BENCH_THREADS", "2"))
     torch.set_num_threads(threads)
+    set_compute_threads(threads)
     model = load_model()
     twin = TorchDenoiser(DEFAULT_MODEL)
     rng = np.random.default_rng(0)
@@ -160,10 +160,11 @@ def main():
                      f"{flops / theirs / 1e9:.1f} torch; {flops / 1e9:.2f} GFLOP per call"))
 
     # as the game runs it on 2 cores: one thread each, the other core draws the window
-    with threadpool_limits(1, user_api="blas"):
-        torch.set_num_threads(1)
-        ours, theirs = side_by_side(lambda: model(x, 500, c), lambda: twin(x, 500, c), repeat=11)
-        torch.set_num_threads(threads)
+    set_compute_threads(1)
+    torch.set_num_threads(1)
+    ours, theirs = side_by_side(lambda: model(x, 500, c), lambda: twin(x, 500, c), repeat=11)
+    torch.set_num_threads(threads)
+    set_compute_threads(threads)
     rows.append(("U-Net, batch 2, one thread each (the game's setting on 2 cores)", ours, theirs,
                  f"{flops / ours / 1e9:.1f} GFLOP/s ours, {flops / theirs / 1e9:.1f} torch"))
 

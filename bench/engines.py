@@ -134,17 +134,16 @@ def main():
     import onnxruntime
     import openvino
     import torch
-    from threadpoolctl import threadpool_limits
-
     from sim_core.model import DEFAULT_MODEL, load_model
+    from sim_core.threads import set_compute_threads
     from training.evaluate import TorchDenoiser
 
     model, twin = load_model(), TorchDenoiser(DEFAULT_MODEL)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for threads, label in ((2, "2 threads"), (1, "1 thread (the game's setting on 2 cores)")):
-            with threadpool_limits(threads, user_api="blas"):
-                rows += rows_for(Engines(model, twin, threads, Path(folder)), label)
+            set_compute_threads(threads)  # numpy's BLAS and our numba kernels
+            rows += rows_for(Engines(model, twin, threads, Path(folder)), label)
     lines = ["# Our U-Net against PyTorch, ONNX Runtime and OpenVINO", "",
              f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; numpy {np.__version__}, "
              f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, openvino {openvino.__version__.split('-')[0]}. "

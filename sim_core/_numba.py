@@ -50,7 +50,7 @@ kernel = numba.njit(cache=True, nogil=True)
 _LAYER_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
 layer_kernel = numba.njit(**_LAYER_OPTIONS)
 
-_workqueue_only = []  # [True] once numba has said its threading layer is the slow workqueue
+_threading_layer = []  # numba's, once known
 
 
 class parallel_kernel:
@@ -69,9 +69,9 @@ class parallel_kernel:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args):
-        if _workqueue_only:
+        if _threading_layer == ["workqueue"]:
             return self.serial(*args)
         result = self.parallel(*args)
-        if numba.threading_layer() == "workqueue":
-            _workqueue_only.append(True)
+        if not _threading_layer:
+            _threading_layer.append(numba.threading_layer())  # known once a parallel kernel has run
         return result

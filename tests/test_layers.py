@@ -3,7 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sim_core.model.layers import Conv2d, GroupNorm, conv2d_reference
+from sim_core._numba import numba
+from sim_core.model.blas import matmul_into
+from sim_core.model.layers import Conv2d, GroupNorm, _group_norm_kernel, conv2d_reference
 
 
 CONV_CASES = [(3, 1, (2, 5, 9, 7)), (3, 1, (2, 3, 1, 2)), (3, 2, (1, 4, 16, 16)), (1, 1, (3, 6, 8, 8)), (3, 2, (2, 3, 7, 9)),
@@ -64,3 +66,31 @@ def test_group_norm_kernel_matches_torch(silu):
     if silu:
         expected = F.silu(expected)
     np.testing.assert_allclose(norm(x, silu=silu), expected.numpy(), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("a_shape, b_shape", [((16, 5, 7), (16, 7, 9)), ((1, 6, 4), (3, 4, 10)), ((3, 2, 8), (1, 8, 3))])
+def test_matmul_into_is_numpys_matmul_on_any_threads(threads, a_shape, b_shape):
+    """The stacks of products the kernels share out (Winograd's 16, or one matrix for every image)."""
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal(a_shape, dtype=np.float32), rng.standard_normal(b_shape, dtype=np.float32)
+    out = np.full((max(len(a), len(b)), a_shape[1], b_shape[2]), np.nan, dtype=np.float32)
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        matmul_into(a, b, out)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_allclose(out, a @ b, atol=1e-5)
+
+
+def test_a_parallel_kernel_and_its_serial_twin_agree():
+    """The serial compile (where numba has no OpenMP or TBB) is the same function."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 8, 36)).astype(np.float32)
+    weight, bias = rng.standard_normal(8).astype(np.float32), rng.standard_normal(8).astype(np.float32)
+    outs = [np.zeros((2, 8, 6, 6), np.float32) for _ in range(2)]
+    for kernel, out in zip((_group_norm_kernel.parallel, _group_norm_kernel.serial), outs):
+        kernel(x, 6, 4, 1e-5, weight, bias, True, False, out)
+    assert np.abs(outs[0]).mean() > 0.1
+    np.testing.assert_array_equal(outs[0], outs[1])

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from sim_core.model import build_unet
+from sim_core.model.layers import Conv2d
 from sim_core.model.text import token_list, tokenize
 from training.train import CONFIG
 from training.unet_torch import UNet as TorchUNet
@@ -44,6 +45,29 @@ def test_unet_matches_torch(twins, use_skips):
     assert np.abs(expected).mean() > 0.1  # a meaningful comparison
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
 
+
+@pytest.mark.parametrize("t, shared", [((417, 417), True), ((417, 416), False)])
+def test_a_guided_batch_runs_the_layers_before_the_prompt_once(twins, monkeypatch, t, shared):
+    """Classifier-free guidance evaluates x_t twice, without and with the prompt: the layers the
+    prompt does not reach yet run on one copy (when x_t and t repeat), and the numbers stay torch's."""
+    ours, twin = twins
+    x = np.random.default_rng(1).standard_normal((1, 3, 32, 32), dtype=np.float32)
+    x, t = np.concatenate([x, x]), np.array(t)
+    ids = tokenize(["", "red star"], token_list())
+    batches, conv_call = [], Conv2d.__call__
+
+    def recording(self, inp, **kwargs):
+        if self is ours.conv_in:
+            batches.append(len(inp))
+        return conv_call(self, inp, **kwargs)
+
+    monkeypatch.setattr(Conv2d, "__call__", recording)
+    got = ours(x, t, ours.text(ids))
+    with torch.no_grad():
+        expected = twin(torch.from_numpy(x), torch.from_numpy(t), torch.from_numpy(ids)).numpy()
+    assert batches == [1 if shared else 2]
+    assert np.abs(got[0] - got[1]).mean() > 0.01  # the prompt still makes its difference
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
 
 
 def test_the_ablation_twin_architecture_is_the_unet_with_its_skips_zeroed(twins):

@@ -170,12 +170,26 @@ class Level(Module):
         self.cross_attn = Attention(cout, context_dim) if cross_attn else None
 
     def __call__(self, x, silu_temb, context, capture, name):
-        x = self.res(x, silu_temb)
+        x = self.res(x, silu_temb[:len(x)])
         if self.self_attn is not None:
             x = self.self_attn(x)
         if self.cross_attn is not None:
-            x = self.cross_attn(x, context, capture, attention_key(name))
+            x = self.cross_attn(repeated(x, len(context)), context, capture, attention_key(name))
         return x
+
+
+def repeated(h, n: int):
+    """h for n images: its rows repeated when it was computed once for images that share it
+    (see UNet.__call__)."""
+    return h if len(h) == n else np.concatenate([h] * (n // len(h)))
+
+
+def shared_copies(x, t) -> int:
+    """2 when the second half of the batch repeats the first (the same x_t at the same t, as
+    classifier-free guidance evaluates each image with and without its prompt), else 1."""
+    half = len(x) // 2
+    same = len(x) % 2 == 0 and half > 0 and np.array_equal(t[:half], t[half:]) and np.array_equal(x[:half], x[half:])
+    return 2 if same else 1
 
 
 def attention_key(level: str) -> str:
@@ -218,13 +232,19 @@ class UNet(Module):
         """The prediction (ε̂ or v̂) for x (N, C, H, W) at timesteps t (N,) given the text
         encoder's context (N, L, D). `capture`, a dict, receives every level's feature maps
         (keys "down.i", "mid", "up.j") and every cross-attention map (attention_key(level));
-        use_skips=False feeds the decoder zeros instead of the skips."""
+        use_skips=False feeds the decoder zeros instead of the skips.
+
+        The layers before the first cross-attention never see the prompt: where the batch's
+        second half repeats its first (classifier-free guidance), they run on the first half
+        only, and their outputs are repeated where the prompt enters: the same numbers for
+        less work."""
         with one_blas_thread():
             return self._forward(x, t, context, use_skips, capture)
 
     def _forward(self, x, t, context, use_skips, capture):
         silu_temb = silu(self.time2(silu(self.time1(timestep_embedding(t, self.time_freq_dim)))))
-        h = self.conv_in(x)
+        copies = shared_copies(x, t) if capture is None else 1  # captured maps keep every row
+        h = self.conv_in(x[:len(x) // copies])
         keep = (lambda name, value: capture.__setitem__(name, value)) if capture is not None else (lambda *_: None)
         skips = []
         for i, level in enumerate(self.down):
@@ -233,13 +253,13 @@ class UNet(Module):
             skips.append(h if use_skips and self.skips else np.zeros_like(h))
             if i < len(self.downsample):
                 h = self.downsample[i](h)
-        h = self.mid1(h, silu_temb)
-        h = self.mid_cross(self.mid_attn(h), context, capture, attention_key("mid"))
+        h = self.mid1(h, silu_temb[:len(h)])
+        h = self.mid_cross(repeated(self.mid_attn(h), len(x)), context, capture, attention_key("mid"))
         h = self.mid2(h, silu_temb)
         keep("mid", h)
         for j, level in enumerate(self.up):
             if j > 0:
                 h = upsample_nearest(h)
-            h = level(np.concatenate([h, skips.pop()], axis=1), silu_temb, context, capture, f"up.{j}")
+            h = level(np.concatenate([h, repeated(skips.pop(), len(h))], axis=1), silu_temb, context, capture, f"up.{j}")
             keep(f"up.{j}", h)
         return self.conv_out(h, norm=self.norm_out)
