@@ -103,7 +103,7 @@ def convolution_products(model, x, t, cond) -> list:
 
     def conv(self, inp, norm=None, **kwargs):
         if self.k > 1:
-            pairs.append((self.matrix(), self.columns(inp if norm is None else norm(inp, silu=True))))
+            pairs.append((self.matrix(layers.winograd_tile(*inp.shape[2:])), self.columns(inp if norm is None else norm(inp, silu=True))))
         return conv_call(self, inp, norm=norm, **kwargs)
 
     layers.Conv2d.__call__ = conv

@@ -10,7 +10,6 @@ suffixed `64_`. Where numpy's BLAS is another one (Accelerate, MKL), `matmul_int
 matmul: the same numbers, on one thread.
 """
 
-import contextlib
 import ctypes
 
 import numpy as np
@@ -40,6 +39,8 @@ def _numpy_openblas():
 
 
 _lib = _numpy_openblas()
+if _lib is not None:
+    _get_blas_threads, _set_blas_threads = _lib.scipy_openblas_get_num_threads64_, _lib.scipy_openblas_set_num_threads64_
 types = numba.types
 _i64 = types.int64
 # cblas_sgemm(order, trans_a, trans_b, M, N, K, α, A, lda, B, ldb, β, C, ldc): C = α·A B + β·C
@@ -71,23 +72,25 @@ def matmul_into(a, b, out) -> np.ndarray:
         return np.matmul(a, b, out=out)
     if not _matrices_contiguous(out):
         raise ValueError("out's matrices must be C-contiguous")
-    a, b = (m if _matrices_contiguous(m) else np.ascontiguousarray(m, dtype=np.float32) for m in (a, b))
+    if not _matrices_contiguous(a):
+        a = np.ascontiguousarray(a, dtype=np.float32)
+    if not _matrices_contiguous(b):
+        b = np.ascontiguousarray(b, dtype=np.float32)
     with one_blas_thread():
         _matmul_kernel(a, b, out)
     return out
 
 
-@contextlib.contextmanager
-def one_blas_thread():
+class one_blas_thread:
     """numpy's BLAS on one thread inside the block: the parallelism is numba's then. BLAS's own
     threads, inside numba's or beside them, would fight them for the cores (and both kinds
     spin a while after each call): a U-Net evaluation took 5× longer on 2 cores."""
-    threads = _lib.scipy_openblas_get_num_threads64_() if _lib is not None else 1
-    if threads == 1:
-        yield
-        return
-    _lib.scipy_openblas_set_num_threads64_(1)
-    try:
-        yield
-    finally:
-        _lib.scipy_openblas_set_num_threads64_(threads)
+
+    def __enter__(self):
+        self.threads = _get_blas_threads() if _lib is not None else 1
+        if self.threads != 1:
+            _set_blas_threads(1)
+
+    def __exit__(self, *exc):
+        if self.threads != 1:
+            _set_blas_threads(self.threads)

@@ -107,16 +107,22 @@ def im2col(x, k: int, stride: int):
     return cols, h_out, w_out
 
 
-# Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray 2016): a 2×2 output tile of a 3×3
-# convolution is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A over the 4×4 input tile d around it: 16 multiplies
-# instead of 36. Summed over channels, the ⊙ becomes 16 matrix products, one per tile entry.
-WINOGRAD_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+# Winograd's minimal filtering F(m×m, 3×3) (Lavin & Gray 2016): an m×m output tile of a 3×3
+# convolution is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A over the (m + 2)×(m + 2) input tile d around it:
+# (m + 2)² multiplies instead of 9m². Summed over channels, the ⊙ becomes (m + 2)² matrix
+# products, one per tile entry. m = 2: 16 products for 4 outputs; m = 4: 36 for 16, 1.8× fewer
+# multiplies, used where the images are large enough for BLAS to run at speed on its
+# fewer, narrower matrices (16×16 and up). G for each m (Bᵀ and Aᵀ are in the kernels):
+WINOGRAD_G = {2: np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]),
+              4: np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+                           [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]])}
 
 
-def winograd_kernels(weight):
-    """U = G g Gᵀ for every (C_out, C_in) kernel g, as 16 matrices (16, C_out, C_in)."""
-    u = np.einsum("ik,ockl,jl->ijoc", WINOGRAD_G, weight.astype(np.float64), WINOGRAD_G)
-    return np.ascontiguousarray(u.reshape(16, *weight.shape[:2]), dtype=np.float32)
+def winograd_kernels(weight, tile: int = 2):
+    """U = G g Gᵀ for every (C_out, C_in) kernel g, as (tile + 2)² matrices ((tile + 2)², C_out, C_in)."""
+    g = WINOGRAD_G[tile]
+    u = np.einsum("ik,ockl,jl->ijoc", g, weight.astype(np.float64), g)
+    return np.ascontiguousarray(u.reshape(len(g) ** 2, *weight.shape[:2]), dtype=np.float32)
 
 
 _scratch = threading.local()
@@ -137,13 +143,13 @@ def scratch(name: str, shape: tuple) -> np.ndarray:
     return arrays[name, shape]
 
 
-def _tile_stack(name, rows, tiles_per_row):
-    """A C-contiguous float32 (16, rows + gap, tiles_per_row) scratch stack: rows of tiles for
-    the transforms, [:, :rows] for the products. The gap: the transforms read or write all 16
-    matrices at once, and 16 streams a power of two apart collide in the cache (4 KiB
+def _tile_stack(name, entries, rows, tiles_per_row):
+    """A C-contiguous float32 (entries, rows + gap, tiles_per_row) scratch stack: rows of tiles
+    for the transforms, [:, :rows] for the products. The gap: the transforms read or write all
+    16 (or 36) matrices at once, and streams a power of two apart collide in the cache (4 KiB
     aliasing made them ten times slower). C-contiguous, so numba knows the inner stride
     and the output transform vectorises."""
-    return scratch(name, (16, rows - (-64 // tiles_per_row), tiles_per_row))
+    return scratch(name, (entries, rows - (-64 // tiles_per_row), tiles_per_row))
 
 
 @parallel_kernel
@@ -170,21 +176,22 @@ def _winograd_tiles_kernel(xp, n_img, th, tw, v):  # pragma: no cover  (compiled
                 v[12, q, j], v[13, q, j], v[14, q, j], v[15, q, j] = t30 - t32, t31 + t32, t32 - t31, t31 - t33
 
 
-def winograd_tiles(x, norm=None):
-    """V = Bᵀ d B for every 4×4 tile d (stride 2, zero padding 1) of x (N, C, H, W), or of
-    SiLU(norm(x)) when a GroupNorm is given (written straight into the padded copy), as
-    16 matrices (16, C, N·th·tw) with th = ⌈H/2⌉ and tw = ⌈W/2⌉ tiles down and across (the
-    images side by side), in this thread's scratch space (valid until its next call)."""
+def winograd_tiles(x, norm=None, tile: int = 2):
+    """V = Bᵀ d B for every (tile + 2)² input tile d (stride `tile`, zero padding 1) of x (N, C, H, W),
+    or of SiLU(norm(x)) when a GroupNorm is given (written straight into the padded copy), as
+    (tile + 2)² matrices ((tile + 2)², C, N·th·tw) with th = ⌈H/tile⌉ and tw = ⌈W/tile⌉ tiles down
+    and across (the images side by side), in this thread's scratch space (valid until its next call)."""
     n, c, h, w = x.shape
-    th, tw = (h + 1) // 2, (w + 1) // 2
-    xp = scratch("winograd.padded", (c, n, 2 * th + 2, 2 * tw + 2))  # the border stays zero
+    th, tw = -(-h // tile), -(-w // tile)
+    xp = scratch("winograd.padded", (c, n, tile * th + 2, tile * tw + 2))  # the border stays zero
     if norm is None:
         xp[:, :, 1:h + 1, 1:w + 1] = x.transpose(1, 0, 2, 3)
     else:
         norm(x, silu=True, padded_into=xp)
-    v = _tile_stack("winograd.tiles", c * n * th, tw)
-    _winograd_tiles_kernel(xp.reshape(-1, 2 * tw + 2), n, th, tw, v)
-    return v[:, :c * n * th].reshape(16, c, -1), th, tw
+    entries = (tile + 2) ** 2
+    v = _tile_stack("winograd.tiles", entries, c * n * th, tw)
+    WINOGRAD_KERNELS[tile][0](xp.reshape(-1, tile * tw + 2), n, th, tw, v)
+    return v[:, :c * n * th].reshape(entries, c, -1), th, tw
 
 
 @parallel_kernel
@@ -216,10 +223,82 @@ def _winograd_output_kernel(m, bias, th, tw, residual, add_residual, out):  # pr
                 out[r, 2 * j], out[r, 2 * j + 1], out[r + 1, 2 * j], out[r + 1, 2 * j + 1] = y00, y01, y10, y11
 
 
+_2, _4, _5, _8 = np.float32(2), np.float32(4), np.float32(5), np.float32(8)  # float32 kernels stay float32
+
+
+@layer_kernel
+def _input_transform6(d0, d1, d2, d3, d4, d5):  # pragma: no cover  (compiled, inlined)
+    """Bᵀd for F(4×4, 3×3): Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0],
+    [0, −2, −1, 2, 1, 0], [0, 2, −1, −2, 1, 0], [0, 4, 0, −5, 0, 1]]."""
+    return (_4 * d0 - _5 * d2 + d4, d3 + d4 - _4 * (d1 + d2), d4 - d3 + _4 * (d1 - d2),
+            d4 - d2 + _2 * (d3 - d1), d4 - d2 + _2 * (d1 - d3), _4 * d1 - _5 * d3 + d5)
+
+
+@layer_kernel
+def _output_transform6(m0, m1, m2, m3, m4, m5):  # pragma: no cover  (compiled, inlined)
+    """Aᵀm for F(4×4, 3×3): Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0],
+    [0, 1, −1, 8, −8, 1]]."""
+    return (m0 + m1 + m2 + m3 + m4, m1 - m2 + _2 * (m3 - m4), m1 + m2 + _4 * (m3 + m4), m1 - m2 + _8 * (m3 - m4) + m5)
+
+
+@parallel_kernel
+def _winograd4_tiles_kernel(xp, n_img, th, tw, v):  # pragma: no cover  (compiled)
+    """v[6a + b, (c·N + n)·th + i, j] = (Bᵀ d B)[a, b], d the 6×6 tile at rows 4i…4i+5 and
+    columns 4j…4j+5 of the zero-padded plane (c, n) of xp (C·N·(4th + 2), 4tw + 2): Bᵀ down
+    the columns of a row of tiles at once (a loop over contiguous columns, which vectorises),
+    then along each tile's rows. The planes are shared out image by image."""
+    rows, width = 4 * th + 2, 4 * tw + 2
+    channels = xp.shape[0] // rows // n_img
+    for item in prange(n_img * channels):
+        plane = (item % channels) * n_img + item // channels
+        t = np.empty((6, width), dtype=np.float32)
+        for i in range(th):
+            r, q = plane * rows + 4 * i, plane * th + i
+            for x in range(width):
+                t[0, x], t[1, x], t[2, x], t[3, x], t[4, x], t[5, x] = _input_transform6(
+                    xp[r, x], xp[r + 1, x], xp[r + 2, x], xp[r + 3, x], xp[r + 4, x], xp[r + 5, x])
+            for a in range(6):
+                for j in range(tw):
+                    x = 4 * j
+                    v[6 * a, q, j], v[6 * a + 1, q, j], v[6 * a + 2, q, j], v[6 * a + 3, q, j], v[6 * a + 4, q, j], v[6 * a + 5, q, j] = \
+                        _input_transform6(t[a, x], t[a, x + 1], t[a, x + 2], t[a, x + 3], t[a, x + 4], t[a, x + 5])
+
+
+@parallel_kernel
+def _winograd4_output_kernel(m, bias, th, tw, residual, add_residual, out):  # pragma: no cover  (compiled)
+    """out[(n·C_out + o)·4th + 4i + a, 4j + b] = (Aᵀ M A)[a, b] + bias[n, o] (+ the same entry of
+    residual when asked), M the 6×6 values m[:, (o·N + n)·th + i, j]: A along each tile's rows
+    (S = M A), then Aᵀ down the columns of a row of tiles at once (Aᵀ S, over contiguous
+    columns). The planes are shared out image by image."""
+    n_img, cout = bias.shape
+    for item in prange(n_img * cout):
+        n, o = item // cout, item % cout
+        bv = bias[n, o]
+        s = np.empty((6, 4 * tw), dtype=np.float32)
+        for i in range(th):
+            q, r = (o * n_img + n) * th + i, (n * cout + o) * 4 * th + 4 * i
+            for a in range(6):
+                for j in range(tw):
+                    s[a, 4 * j], s[a, 4 * j + 1], s[a, 4 * j + 2], s[a, 4 * j + 3] = _output_transform6(
+                        m[6 * a, q, j], m[6 * a + 1, q, j], m[6 * a + 2, q, j], m[6 * a + 3, q, j], m[6 * a + 4, q, j], m[6 * a + 5, q, j])
+            for x in range(4 * tw):
+                y0, y1, y2, y3 = _output_transform6(s[0, x], s[1, x], s[2, x], s[3, x], s[4, x], s[5, x])
+                if add_residual:
+                    y0 += residual[r, x]
+                    y1 += residual[r + 1, x]
+                    y2 += residual[r + 2, x]
+                    y3 += residual[r + 3, x]
+                out[r, x], out[r + 1, x], out[r + 2, x], out[r + 3, x] = y0 + bv, y1 + bv, y2 + bv, y3 + bv
+
+
+WINOGRAD_KERNELS = {2: (_winograd_tiles_kernel, _winograd_output_kernel), 4: (_winograd4_tiles_kernel, _winograd4_output_kernel)}
+
+
 class Conv2d(Module):
     """2-D cross-correlation (zero padding k//2) as matrix products: 3×3 with stride 1 through
-    Winograd's F(2×2, 3×3) (16 products, 2.25× fewer multiplies), any other as one product of
-    the kernels (C_out, k·k·C_in) with every k×k patch as a column (im2col). Output NCHW."""
+    Winograd's F(4×4, 3×3) or F(2×2, 3×3) (36 or 16 products, 4× or 2.25× fewer multiplies),
+    any other as one product of the kernels (C_out, k·k·C_in) with every k×k patch as a column
+    (im2col). Output NCHW."""
 
     def __init__(self, cin: int, cout: int, k: int, stride: int = 1):
         super().__init__()
@@ -228,17 +307,20 @@ class Conv2d(Module):
         self.param("weight", cout, cin, k, k)
         self.param("bias", cout)
 
-    def matrix(self):
-        """The kernels as the product's left side: Winograd's U (16, C_out, C_in), or
+    def matrix(self, tile: int = 2):
+        """The kernels as the product's left side: Winograd's U ((tile + 2)², C_out, C_in), or
         (C_out, k·k·C_in) in im2col's row order; remade when the weight array changes."""
         w = self.weight
-        return self.kept("matrix", lambda: winograd_kernels(w) if self.winograd
+        return self.kept(f"matrix{tile}", lambda: winograd_kernels(w, tile) if self.winograd
                          else np.ascontiguousarray(w.transpose(0, 2, 3, 1).reshape(len(w), -1)), (w,))
 
     def columns(self, x):
-        """The product's right side for input x: Winograd's V, or im2col's columns."""
+        """The product's right side for input x: Winograd's V (for matrix(winograd_tile(H, W))),
+        or im2col's columns."""
         x = np.asarray(x, dtype=np.float32)
-        return winograd_tiles(x)[0].copy() if self.winograd else im2col(x, self.k, self.stride)[0]
+        if not self.winograd:
+            return im2col(x, self.k, self.stride)[0]
+        return winograd_tiles(x, tile=winograd_tile(*x.shape[2:]))[0].copy()
 
     def __call__(self, x, shift=None, residual=None, norm=None):
         """conv(x) + bias, plus shift[n, o] for image n and output channel o (a ResBlock's
@@ -265,23 +347,31 @@ class Conv2d(Module):
 
     def _winograd(self, x, bias, residual, norm):
         n, _, h, w = x.shape
-        v, th, tw = winograd_tiles(x, norm)
+        tile = winograd_tile(h, w)
+        v, th, tw = winograd_tiles(x, norm, tile)
         cout = len(self.bias)
         rows = cout * n * th
-        m = _tile_stack("winograd.products", rows, tw)
-        matmul_into(self.matrix(), v, m[:, :rows].reshape(16, cout, -1))
-        out = np.empty((n, cout, 2 * th, 2 * tw), dtype=np.float32)
-        whole = (2 * th, 2 * tw) == (h, w)  # odd sizes: the last tile's extra row or column is cut
+        m = _tile_stack("winograd.products", len(v), rows, tw)
+        matmul_into(self.matrix(tile), v, m[:, :rows].reshape(len(v), cout, -1))
+        out = np.empty((n, cout, tile * th, tile * tw), dtype=np.float32)
+        whole = (tile * th, tile * tw) == (h, w)  # other sizes: the last tiles' extra rows or columns are cut
         add = whole and residual is not None  # else added after the cut
         added = np.ascontiguousarray(residual, dtype=np.float32) if add else out  # out: a placeholder, unread
-        bias = np.array(np.broadcast_to(bias, (n, cout)), order="C")  # writable and C-ordered: one compiled signature
-        _winograd_output_kernel(m, bias, th, tw, added.reshape(-1, 2 * tw), add, out.reshape(-1, 2 * tw))
+        per_image = np.empty((n, cout), dtype=np.float32)  # writable and C-ordered: one compiled signature
+        per_image[:] = bias
+        WINOGRAD_KERNELS[tile][1](m, per_image, th, tw, added.reshape(-1, tile * tw), add, out.reshape(-1, tile * tw))
         if whole:
             return out
         out = np.ascontiguousarray(out[:, :, :h, :w])
         if residual is not None:
             out += residual
         return out
+
+
+def winograd_tile(h: int, w: int) -> int:
+    """The output tile, 4×4 from 16 pixels a side, else 2×2: on 8×8 images a batch has too few
+    4×4 tiles (8 columns) for BLAS to gain from F(4×4)'s fewer multiplies (measured)."""
+    return 4 if min(h, w) >= 16 else 2
 
 
 def conv2d_reference(x, weight, bias, stride=1):
