@@ -25,18 +25,23 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+GIFT_SUFFIXES = (".gift", ".txt")  # .txt: what Moodle's exports are called
+
+
 def validate(paths) -> int:
     """Check level, quiz-bank and chapter files (told apart by what they hold: [[questions]],
-    [[chapters]], else a level); print one line per file; exit 1 if any is malformed."""
-    from game.gift import read_gift
+    [[chapters]], else a level) and GIFT files (as `quiz import` would read them); print one
+    line per file; exit 1 if any is malformed."""
+    from game.gift import gift_to_bank_toml
     from game.levels import LevelError
     from game.quiz import load_course_file
 
     failed = 0
     for path in map(Path, paths):
         try:
-            if path.suffix.lower() == ".gift":
-                print(f"ok    {path} ({len(read_gift(path, topic='imported'))} questions)")
+            if path.suffix.lower() in GIFT_SUFFIXES:
+                bank = gift_to_bank_toml(path, None, path.stem, path.stem)
+                print(f"ok    {path} ({bank.count(chr(10) + '[[questions]]' + chr(10))} questions)")
                 continue
             item = load_course_file(path)
             print(f"ok    {path} ({f'{len(item)} chapters' if isinstance(item, list) else item.id})")
@@ -78,20 +83,19 @@ def quiz_command(argv) -> int:
             bank = shipped[args.bank] if args.bank in shipped else load_bank(Path(args.bank))
             out = args.out or Path(f"{bank.id}-{args.lang}.{'gift' if args.format == 'gift' else 'xlsx'}")
             if args.format == "gift":
-                out.write_text(bank_to_gift(bank, args.lang), encoding="utf-8")
-                left_out = []
+                text, left_out = bank_to_gift(bank, args.lang)
+                out.write_text(text, encoding="utf-8")
             else:
                 left_out = bank_to_kahoot(bank, args.lang, out, args.seconds)
             for problem in left_out:
-                print(f"left out (too long for Kahoot) {problem}")
+                print(f"left out {problem}")
             print(f"wrote {out} ({len(bank.questions) - len(left_out)} questions)")
             return 0
         if len(args.gift) > 2:
             parser.error("give one GIFT file, or two: Spanish then English")
         text = gift_to_bank_toml(args.gift[0], args.gift[1] if len(args.gift) > 1 else None, args.id, args.title, args.topic)
         out = args.out or Path(f"{args.id}.toml")
-        out.write_text(text, encoding="utf-8")
-        load_bank(out)  # what was written plays
+        write_whole(out, text)  # checked before: a file already there is replaced only by a bank that plays
         print(f"wrote {out}" + ("" if len(args.gift) > 1 else " (its English texts are the Spanish ones: translate them)"))
         return 0
     except (GiftError, LevelError) as e:
@@ -101,6 +105,20 @@ def quiz_command(argv) -> int:
     except OSError as e:
         print(f"error: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
     return 1
+
+
+def write_whole(path: Path, text: str) -> None:
+    """`text` as the file at `path`, all of it or (an OSError) none: a temporary file renamed over it."""
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def main(argv=None) -> int:

@@ -18,6 +18,7 @@ or $$…$$ are read back as $…$.
 """
 
 import re
+import tomllib
 from pathlib import Path
 
 from game.levels import LevelError
@@ -47,17 +48,21 @@ def from_moodle_math(text: str) -> str:
     return re.sub(r"\$\$(.+?)\$\$", r"$\1$", re.sub(r"\\\((.+?)\\\)", r"$\1$", text))
 
 
-def bank_to_gift(bank, lang: str) -> str:
-    """The bank's questions in `lang` as GIFT text."""
+def bank_to_gift(bank, lang: str) -> tuple[str, list[str]]:
+    """The bank's questions in `lang` as GIFT text, and "id: why" for each left out (one that
+    needs the live picture the game draws for it)."""
+    from game.quiz import exportable
+
     def write(text):
         return escape(to_moodle_math(text))
 
+    questions, left_out = exportable(bank)
     blocks = [f"// Diffusion Quest · {bank.title[lang]} ({lang})"]
-    for q in bank.questions:
+    for q in questions:
         answers = [f"\t{'=' if i == q.answer else '~'}{write(c[lang])}" for i, c in enumerate(q.choices)]
         blocks.append("\n".join([f"// topic: {q.topic}", f"::{escape(q.id)}::{write(q.text[lang])} {{", *answers,
                                  f"\t####{write(q.explanation[lang])}", "}"]))
-    return "\n\n".join(blocks) + "\n"
+    return "\n\n".join(blocks) + "\n", left_out
 
 
 def _pre(text: str) -> str:
@@ -72,13 +77,16 @@ def _post(text: str) -> str:
 
 
 def _blocks(text: str):
-    """(first line number, lines) of each question: runs of lines between blank lines."""
+    """(line number, lines) of each question: runs of lines between blank lines, numbered by
+    their first line that is not a // comment (where the question itself starts)."""
     block, start = [], 0
     for number, line in enumerate(text.splitlines() + [""], 1):
         if line.strip():
-            block, start = block + [line], start or number
+            block.append(line)
+            if not start and not line.strip().startswith("//"):
+                start = number
         elif block:
-            yield start, block
+            yield start or number - len(block), block
             block, start = [], 0
 
 
@@ -89,6 +97,8 @@ def read_gift(path: Path, topic: str | None = None) -> list[dict]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise GiftError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise GiftError(f"{path.name}: cannot be read as UTF-8 text ({e})") from None
     questions = []
@@ -105,6 +115,9 @@ def read_gift(path: Path, topic: str | None = None) -> list[dict]:
         start, end = body.find("{"), body.find("}")
         if start < 0 or end < start:
             raise GiftError(f"{where}: expected the answers between {{ and }}")
+        if "{" in body[end + 1:]:
+            raise GiftError(f"{where}: a second question's answers follow this one's: questions must be "
+                            "separated by a blank line")
         answers, question = body[start + 1:end].strip(), body[:start] + body[end + 1:]
         answers, _, explanation = answers.rpartition("####") if "####" in answers else (answers, "", "")
         answers = answers.strip()
@@ -114,10 +127,11 @@ def read_gift(path: Path, topic: str | None = None) -> list[dict]:
             raise GiftError(f"{where}: expected a multiple-choice question with 4 answers, one right (=) and three "
                             f"wrong (~); found {len(parts)} answers, {len(right)} right")
         if not own_topic:
-            raise GiftError(f"{where}: no topic: add a line '// topic: forward' (or another) above it")
+            raise GiftError(f"{where}: no topic: add a line '// topic: forward' (or another) above it, or import "
+                            "with --topic")
         choices = [_post(a.lstrip("=").split("#", 1)[0]) for a in parts]
         questions.append({"id": name or f"q{len(questions) + 1}", "topic": own_topic, "text": _post(question),
-                          "choices": choices, "answer": right[0], "explanation": _post(explanation)})
+                          "choices": choices, "answer": right[0], "explanation": _post(explanation), "line": line_number})
     if not questions:
         raise GiftError(f"{path.name}: no questions found")
     return questions
@@ -125,8 +139,27 @@ def read_gift(path: Path, topic: str | None = None) -> list[dict]:
 
 def gift_to_bank_toml(es_path: Path, en_path: Path | None, bank_id: str, title: str, topic: str | None = None) -> str:
     """A quiz bank (TOML text) from a GIFT file per language, questions paired by their ::name::
-    (from one file, both languages hold its texts: translate the English later). GiftError
-    when the two files do not hold the same questions with the same right answers."""
+    (from one file, both languages hold its texts: translate the English later), checked as
+    the game checks a bank. GiftError, naming the GIFT file and the question's line, for what
+    would not play: a topic the game does not know, two questions of one name, an empty text,
+    or two files that do not hold the same questions with the same right answers."""
+    text, es = _bank_toml(es_path, en_path, bank_id, title, topic)
+    from game.quiz import QuizError, parse_bank
+
+    try:
+        parse_bank(Path(es_path), tomllib.loads(text))
+    except QuizError as e:
+        found = re.search(r"questions\[(\d+)\]", str(e))
+        if found is None:
+            raise GiftError(str(e)) from None
+        q = es[int(found.group(1))]
+        problem = str(e).split(": ", 1)[1].replace(f"questions[{found.group(1)}].", "")
+        raise GiftError(f"{Path(es_path).name}: line {q['line']}: question {q['id']!r}: {problem}") from None
+    return text
+
+
+def _bank_toml(es_path, en_path, bank_id, title, topic):
+    """gift_to_bank_toml's text, unchecked, and the Spanish file's questions."""
     es = read_gift(es_path, topic)
     en = read_gift(en_path, topic) if en_path else es
     by_id = {q["id"]: q for q in en}
@@ -144,7 +177,7 @@ def gift_to_bank_toml(es_path: Path, en_path: Path | None, bank_id: str, title: 
                   f"text = {pair(q['text'], other['text'])}", "choices = [",
                   *(f"  {pair(a, b)}," for a, b in zip(q["choices"], other["choices"])), "]",
                   f"answer = {q['answer']}", f"explanation = {pair(q['explanation'] or q['text'], other['explanation'] or other['text'])}"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", es
 
 
 def _toml(text: str) -> str:

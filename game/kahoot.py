@@ -5,7 +5,8 @@ a title block, the header row on row 8 and one question a row from row 9 —
     Time limit (sec) – 5, 10, 20, 30, 60, 90, 120, or 240 secs | Correct answer(s) - choose at least one
 
 Kahoot shows plain text, so formulas are written in Unicode ("$\\sqrt{\\bar\\alpha_t}$" →
-"√(ᾱ_t)"). A question longer than Kahoot allows is left out rather than cut, and reported.
+"√(ᾱ_t)"). A question longer than Kahoot allows is left out rather than cut, and reported, as
+is one that needs the live picture the game draws for it.
 """
 
 import re
@@ -48,9 +49,12 @@ def plain_math(text: str) -> str:
 
 def bank_to_kahoot(bank, lang: str, path: Path, seconds: int = 20) -> list[str]:
     """Write `bank`'s questions in `lang` to the .xlsx at `path`; returns the questions left
-    out, each "id: why" (Kahoot's limits: question ≤ 120 characters, answers ≤ 75)."""
+    out, each "id: why" (Kahoot's limits: question ≤ 120 characters, answers ≤ 75; a live
+    picture the question needs)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from game.quiz import exportable
 
     if seconds not in TIME_LIMITS:
         raise ValueError(f"Kahoot's time limits are {', '.join(map(str, TIME_LIMITS))} seconds; got {seconds}")
@@ -62,13 +66,14 @@ def bank_to_kahoot(bank, lang: str, path: Path, seconds: int = 20) -> list[str]:
     sheet["B3"] = f"Diffusion Quest · {bank.title[lang]} ({lang})"
     for column, name in enumerate(HEADER, 1):
         sheet.cell(HEADER_ROW, column, name).font = Font(bold=True)
-    left_out, row = [], HEADER_ROW + 1
-    for q in bank.questions:
+    questions, left_out = exportable(bank)
+    row = HEADER_ROW + 1
+    for q in questions:
         question, answers = plain_math(q.text[lang]), [plain_math(c[lang]) for c in q.choices]
         too_long = [f"question {len(question)} > {QUESTION_LIMIT}"] if len(question) > QUESTION_LIMIT else []
         too_long += [f"answer {i + 1} {len(a)} > {ANSWER_LIMIT}" for i, a in enumerate(answers) if len(a) > ANSWER_LIMIT]
         if too_long:
-            left_out.append(f"{q.id}: {', '.join(too_long)} characters")
+            left_out.append(f"{q.id}: {', '.join(too_long)} characters (Kahoot's limits)")
             continue
         for column, value in enumerate([row - HEADER_ROW, question, *answers, seconds, q.answer + 1], 1):
             sheet.cell(row, column, value)

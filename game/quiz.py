@@ -10,6 +10,7 @@ Scoring: a right answer is worth 100 points plus a time bonus (up to 50, falling
 seconds taken) and a streak bonus (10 per right answer in a row before it).
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,11 +124,31 @@ def parse_bank(path: Path, data: dict) -> Bank:
 
 def load_bank(path: Path) -> Bank:
     path = Path(path)
-    return parse_bank(path, read_toml(path, QuizError))
+    return _parse_bank_file(path, read_toml(path, QuizError))
+
+
+def _parse_bank_file(path: Path, data: dict) -> Bank:
+    """parse_bank, its errors in a question told with the line where that question starts."""
+    try:
+        return parse_bank(path, data)
+    except QuizError as e:
+        found = re.search(r"'questions\[(\d+)\]", str(e))
+        headers = [number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                   if line.strip() == "[[questions]]"] if found else []
+        if not found or int(found.group(1)) >= len(headers):
+            raise
+        raise QuizError(str(e).replace(": ", f": line {headers[int(found.group(1))]}: ", 1)) from None
 
 
 def load_banks(folder: Path = QUIZ_DIR) -> tuple[list[Bank], list[str]]:
     return load_each(sorted(Path(folder).glob("*.toml")), load_bank)
+
+
+def exportable(bank: Bank) -> tuple[list, list[str]]:
+    """The questions a file for another tool (Moodle, Kahoot) can carry, and "id: why" for those
+    it cannot: a question that shows a live picture cannot be answered without it."""
+    return ([q for q in bank.questions if q.image is None],
+            [f"{q.id}: its picture is drawn live by the game, and the question needs it" for q in bank.questions if q.image])
 
 
 CHECKPOINT_QUESTIONS = 5
@@ -160,9 +181,11 @@ def load_course_file(path: Path):
     path = Path(path)
     data = read_toml(path)
     if "questions" in data:
-        return parse_bank(path, data)
+        return _parse_bank_file(path, data)
     if "chapters" in data:
         return parse_chapters(path, data)
+    if isinstance(data.get("question"), list):  # a level has no [[question]] tables: a misspelt bank
+        raise QuizError(f"{path.name}: [[question]] tables: a quiz bank holds [[questions]] tables")
     return parse_level(path, data)
 
 

@@ -7,8 +7,9 @@ byte-order mark so Excel does not read "¿" as "Â¿". Every text cell is spread
 CSV-injection guidance): one line, and an apostrophe in front of a leading = + - @ tab or CR, so
 a name like =HYPERLINK(…) shows as text instead of running as a formula.
 
-A round is written whole: the file's old bytes and the new rows go to a temporary file that
-then replaces it, so a full disk leaves the old file as it was, never a partial row.
+A round is written whole: each file's old bytes and the new rows go to a temporary file that
+then replaces it, so a full disk leaves the old file as it was, never a partial row; and a
+round's two files (its answers and its summary) change together or not at all.
 """
 
 import csv
@@ -63,7 +64,28 @@ def existing_dialect(data: bytes, fallback: Dialect) -> Dialect:
 def append_rows(path: Path, header, rows, dialect: Dialect) -> None:
     """Add `rows` to the CSV at `path` (a new file gets the BOM and `header`), all or nothing.
     OSError when it cannot be written; the file is then as it was."""
-    path = Path(path)
+    append_together([(path, header, rows)], dialect)
+
+
+def append_together(files, dialect: Dialect) -> None:
+    """Add rows to several CSV files, (path, header, rows) each, all of them or none: every
+    file's old bytes and new rows are written in full to a temporary file beside it first, and
+    only then do the temporary files replace the files (renames, which take no space). OSError
+    when one cannot be written; every file is then as it was, so trying again adds no row twice."""
+    staged = []
+    try:
+        for path, header, rows in files:
+            staged.append((_staged(Path(path), header, rows, dialect), Path(path)))
+        for temp, path in staged:
+            os.replace(temp, path)
+    except BaseException:
+        for temp, _ in staged:
+            Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _staged(path: Path, header, rows, dialect: Dialect) -> str:
+    """A temporary file beside `path` holding its bytes and the new rows, flushed to disk."""
     old = path.read_bytes() if path.exists() else b""
     dialect = existing_dialect(old, dialect)
     if old and not old.endswith(b"\n"):
@@ -74,18 +96,17 @@ def append_rows(path: Path, header, rows, dialect: Dialect) -> None:
         buffer.write(BOM)
         writer.writerow(header)
     writer.writerows(_cells(row, dialect) for row in rows)
-    data = old + buffer.getvalue().encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            f.write(old + buffer.getvalue().encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return temp
 
 
 def read_rows(path: Path) -> list[dict]:

@@ -4,7 +4,7 @@ not a 4-choice bank refused with its line."""
 
 import pytest
 
-from game.gift import GiftError, bank_to_gift, read_gift
+from game.gift import GiftError, bank_to_gift, gift_to_bank_toml, read_gift
 from game.quiz import load_banks
 
 
@@ -12,10 +12,11 @@ from game.quiz import load_banks
 def test_every_bank_comes_back_from_gift_as_it_was(tmp_path, lang):
     for bank in load_banks()[0]:
         path = tmp_path / f"{bank.id}.gift"
-        path.write_text(bank_to_gift(bank, lang), encoding="utf-8")
+        path.write_text(bank_to_gift(bank, lang)[0], encoding="utf-8")
         back = read_gift(path)
-        assert [q["id"] for q in back] == [q.id for q in bank.questions]
-        for q, b in zip(bank.questions, back):
+        carried = [q for q in bank.questions if q.image is None]  # a live picture cannot go
+        assert [q["id"] for q in back] == [q.id for q in carried]
+        for q, b in zip(carried, back):
             assert (b["topic"], b["text"], b["answer"], b["explanation"]) == (q.topic, q.text[lang], q.answer,
                                                                               q.explanation[lang])
             assert b["choices"] == [c[lang] for c in q.choices]
@@ -52,3 +53,63 @@ def test_a_question_without_a_topic_says_how_to_give_one(tmp_path):
     with pytest.raises(GiftError, match="// topic: forward"):
         read_gift(path)
     assert read_gift(path, topic="forward")[0]["id"] == "q1"
+
+
+def test_picture_questions_are_left_out_and_named(tmp_path):
+    """A question whose live picture is the question cannot go to Moodle or Kahoot."""
+    from game.kahoot import bank_to_kahoot
+
+    bank = next(b for b in load_banks()[0] if any(q.image for q in b.questions))
+    pictured = {q.id for q in bank.questions if q.image}
+    text, left_out = bank_to_gift(bank, "en")
+    assert {p.split(":")[0] for p in left_out} == pictured and not any(f"::{i}::" in text for i in pictured)
+    assert pictured <= {p.split(":")[0] for p in bank_to_kahoot(bank, "en", tmp_path / "k.xlsx")}
+
+
+GOOD = "// topic: forward\n::a::One? {{=a ~b ~c ~d}}\n\n// topic: {topic}\n::{name}::{text} {{=a ~b ~c ~d}}\n"
+
+
+@pytest.mark.parametrize("second, expected", [
+    (dict(topic="poetry", name="b", text="Two?"), "line 5: question 'b': field 'topic' must be one of forward"),
+    (dict(topic="forward", name="a", text="Two?"), "line 5: question 'a': field 'id' must be a text unique"),
+    (dict(topic="forward", name="b", text=""), "line 5: question 'b': field 'text' must have non-empty"),
+])
+def test_what_would_not_play_is_refused_by_import_and_validate_with_its_line(tmp_path, second, expected):
+    from game.__main__ import main
+
+    path = tmp_path / "t.gift"
+    path.write_text(GOOD.format(**second), encoding="utf-8")
+    with pytest.raises(GiftError, match="t.gift") as e:
+        gift_to_bank_toml(path, None, "t", "T")
+    assert expected in str(e.value)
+    assert main(["validate", str(path)]) == 1
+
+
+def test_a_failed_import_leaves_the_bank_file_that_was_there(tmp_path, capsys):
+    from game.__main__ import main
+
+    bad, out = tmp_path / "bad.gift", tmp_path / "keep.toml"
+    bad.write_text(GOOD.format(topic="poetry", name="b", text="Two?"), encoding="utf-8")
+    out.write_text("id = 'mine'\n", encoding="utf-8")
+    assert main(["quiz", "import", str(bad), "--id", "k", "--title", "K", "--out", str(out)]) == 1
+    assert out.read_text(encoding="utf-8") == "id = 'mine'\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.gift", "keep.toml"]
+    assert "bad.gift: line 5" in capsys.readouterr().err
+
+
+def test_two_questions_without_a_blank_line_are_refused_not_merged(tmp_path):
+    path = tmp_path / "t.gift"
+    path.write_text("// topic: forward\n::a::One? {=a ~b ~c ~d}\n::b::Two? {=a ~b ~c ~d}\n", encoding="utf-8")
+    with pytest.raises(GiftError, match="t.gift: line 2: a second question"):
+        read_gift(path)
+
+
+def test_validate_reads_gift_in_txt_as_moodle_names_it_and_says_when_a_file_is_missing(tmp_path, capsys):
+    from game.__main__ import main
+
+    path = tmp_path / "moodle.txt"
+    path.write_text(GOOD.format(topic="guidance", name="b", text="Two?"), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    assert "(2 questions)" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path / "nope.gift")]) == 1
+    assert "no such file" in capsys.readouterr().out

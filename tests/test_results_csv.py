@@ -70,3 +70,28 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(tmp_path, mon
         with pytest.raises(OSError):
             append_rows(tmp_path / "new.csv", HEADER, [("Ana", 1.0, 0)], dialect_for("."))
     assert not (tmp_path / "new.csv").exists()
+
+
+def test_a_round_s_two_files_change_together_so_a_retry_adds_no_row_twice(tmp_path, monkeypatch):
+    """The second file's write failing (a full disk after the answers were staged) leaves the
+    first as it was too; trying again then writes each row once."""
+    from game import results_csv
+    from game.results_csv import append_together
+
+    answers, summary = tmp_path / "a.csv", tmp_path / "s.csv"
+    files = [(answers, HEADER, [("Ana", 1.0, 100), ("Ana", 2.0, 0)]), (summary, HEADER, [("Ana", 3.0, 100)])]
+    real_fsync, calls = results_csv.os.fsync, []
+
+    def second_fails(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(results_csv.os, "fsync", second_fails)
+    with pytest.raises(OSError):
+        append_together(files, dialect_for("."))
+    assert len(calls) == 2 and list(tmp_path.iterdir()) == []  # neither file, no temporary
+    monkeypatch.undo()
+    append_together(files, dialect_for("."))
+    assert [r["player"] for r in read_rows(answers)] == ["Ana", "Ana"] and len(read_rows(summary)) == 1

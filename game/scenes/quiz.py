@@ -14,7 +14,7 @@ from pygame_gui.elements import UIButton, UITextEntryLine
 from game.levels import load_all_levels
 from game.paths import export_dir
 from game.quiz import load_banks, points
-from game.results_csv import ANSWER_HEADER, SUMMARY_HEADER, append_rows, dialect_for
+from game.results_csv import ANSWER_HEADER, SUMMARY_HEADER, append_together, dialect_for
 from game.scenes.base import Scene
 from game.widgets.image_view import draw_image
 from game.widgets.mathtext import has_math
@@ -67,8 +67,8 @@ class QuizMenuScene(Scene):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if kind == "gift":
-                path.write_text(bank_to_gift(bank, lang), encoding="utf-8")
-                left_out = []
+                text, left_out = bank_to_gift(bank, lang)
+                path.write_text(text, encoding="utf-8")
             else:
                 left_out = bank_to_kahoot(bank, lang, path)
         except OSError as e:
@@ -210,7 +210,7 @@ class QuizScene(Scene):
         return [a for a in self.results if not a.right]
 
     def save_results(self) -> bool:
-        """Add this round to the day's two CSV files for the teacher, each whole or not at all:
+        """Add this round to the day's two CSV files for the teacher, both whole or neither:
         one row per answer, and one row of summary. True when saved (now or before)."""
         if self.saved_ok:
             return True
@@ -226,8 +226,7 @@ class QuizScene(Scene):
         stem = export_dir() / f"quiz-{self.bank.id}-{time.strftime('%Y%m%d')}"
         answers_path, summary_path = stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + "-summary.csv")
         try:
-            append_rows(answers_path, ANSWER_HEADER, answers, dialect)
-            append_rows(summary_path, SUMMARY_HEADER, summary, dialect)
+            append_together([(answers_path, ANSWER_HEADER, answers), (summary_path, SUMMARY_HEADER, summary)], dialect)
         except OSError as e:
             self.saved = ("quiz.save_failed", {"reason": e.strerror or str(e)})
             return False
@@ -401,8 +400,15 @@ def drawn_for_round(q, rng):
 
 @cache
 def level_titles() -> dict:
-    """Each level's title by id (the Explore menu's too): where a question sends the player after a wrong answer."""
-    return {level.id: level.title for level in load_all_levels()}
+    """Where a question's `level` sends the player after a wrong answer, by id: the title of a
+    level (the campaign's or Explore's), of Explore's side-by-side grids ("compare") or of a
+    Saber más card."""
+    from game.cards import load_cards
+    from game.i18n import LANGUAGES, Catalogs
+
+    titles = {level.id: level.title for level in load_all_levels()}
+    titles["compare"] = {lang: Catalogs(lang)("compare.title") for lang in LANGUAGES}
+    return titles | {card.id: card.title for card in load_cards()}
 
 
 def question_pictures(app, spec: dict) -> list:
