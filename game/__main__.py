@@ -1,6 +1,6 @@
 """`diffusion-quest`: play, play one level file, check level files, or render every screen.
 
-    diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml | --quiz BANK.toml | --kiosk]
+    diffusion-quest [--lang es|en] [--fullscreen] [--level PATH.toml | --quiz BANK.toml [--excel comma|point] | --kiosk]
     diffusion-quest validate PATH...                 (levels, quiz banks, chapters, GIFT files)
     diffusion-quest quiz export BANK --format gift|kahoot [--lang es|en] [--out PATH]
     diffusion-quest quiz import QUIZ.gift [QUIZ-en.gift] --id ID --title TITLE [--out BANK.toml]
@@ -19,6 +19,9 @@ def parse_args(argv):
     parser.add_argument("--fullscreen", action="store_true")
     parser.add_argument("--level", type=Path, metavar="PATH", help="play one level file")
     parser.add_argument("--quiz", type=Path, metavar="PATH", help="run a classroom quiz from a bank file")
+    parser.add_argument("--excel", choices=("comma", "point"),
+                        help="quiz results for an Excel whose decimal mark is a comma (cells split by ';') or a "
+                             "point (by ','); default: the game's language's")
     parser.add_argument("--kiosk", action="store_true", help="museum kiosk: fullscreen, attract loop; quit with Ctrl+Shift+Q")
     parser.add_argument("--screenshot-tour", type=Path, metavar="DIR", help="render every screen to PNGs in DIR and exit")
     parser.add_argument("--no-play", action="store_true", help="with --screenshot-tour: do not play the levels")
@@ -163,6 +166,7 @@ def main(argv=None) -> int:
     from game.scenes.warmup import WarmupScene
 
     app = App(lang=args.lang, fullscreen=args.fullscreen)
+    app.results_decimal = {"comma": ",", "point": ".", None: None}[args.excel]
 
     def first_scene(app):
         if bank is not None:

@@ -57,6 +57,7 @@ class App:
         self.clock = pygame.time.Clock()
         self.running = True
         self._models, self._judge = {}, None
+        self.results_decimal = None  # the quiz results' decimal mark for the teacher's Excel; None: the language's
         self.focus = None  # the widget the keyboard drives (Tab moves it)
         if fullscreen:
             self.toggle_fullscreen()

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from game.levels import LEVELS_DIR
@@ -338,3 +340,23 @@ def test_a_rounds_pictures_are_drawn_for_it_and_the_answer_follows_them():
     noised = next(q for b in banks for q in b.questions if q.image is not None and q.image["kind"] == "noised")
     again = drawn_for_round(noised, np.random.default_rng(1))
     assert again.image["t"] == noised.image["t"] and again.answer == noised.answer
+
+
+def test_the_excel_choice_writes_for_a_decimal_comma_whatever_the_language(tmp_path, monkeypatch):
+    """diffusion-quest --quiz BANK --excel comma: an English round for a Spanish-locale Excel."""
+    import pygame
+
+    from game.__main__ import parse_args
+    from game.app import App
+
+    monkeypatch.setenv("DIFFUSION_QUEST_EXPORTS", str(tmp_path))
+    assert parse_args(["--quiz", "b.toml", "--excel", "comma"]).excel == "comma"
+    app = App(lang="en")
+    app.results_decimal = ","
+    quiz = finished_round(app, load_banks()[0][0], wrong=1)
+    quiz.results[0] = replace(quiz.results[0], seconds=2.5)
+    assert quiz.save_results()
+    text = next(tmp_path.glob("quiz-*[0-9].csv")).read_bytes().decode("utf-8-sig")
+    header, first = text.splitlines()[:2]
+    assert header.startswith("time;class;player;language") and ";2,5;" in first
+    pygame.quit()

@@ -222,7 +222,7 @@ class QuizScene(Scene):
                     int(a.right), float(a.seconds), a.points) for a in self.results]
         summary = [(time.strftime(STAMP), *who, len(self.results), self.right,
                     len(self.results) - self.right, self.score)]
-        dialect = dialect_for(tr("number.decimal"))
+        dialect = dialect_for(self.app.results_decimal or tr("number.decimal"))
         stem = export_dir() / f"quiz-{self.bank.id}-{time.strftime('%Y%m%d')}"
         answers_path, summary_path = stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + "-summary.csv")
         try:
