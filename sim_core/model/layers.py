@@ -502,8 +502,11 @@ def silu(x):
 
 
 def softmax(x, axis=-1):
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    """exp(x − max x) / Σ exp(x − max x) along `axis`, in one new array (no temporaries)."""
+    e = x - x.max(axis=axis, keepdims=True)
+    np.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def attention(q, k, v):

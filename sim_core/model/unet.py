@@ -12,7 +12,7 @@ prompt enters through cross-attention to the text encoder's three token vectors.
 
 import numpy as np
 
-from sim_core.model.blas import one_blas_thread
+from sim_core.model.blas import matmul_into, one_blas_thread
 from sim_core.model.layers import (
     Conv2d,
     Embedding,
@@ -84,13 +84,15 @@ class Attention(Module):
         n, c, h, w = x.shape
         heads, d = self.heads, c // self.heads
         weight, bias = self.qkv()
-        qkv = weight @ self.norm(x).reshape(n, c, h * w)
+        qkv = matmul_into(weight[None], self.norm(x).reshape(n, c, h * w), np.empty((n, 3 * c, h * w), np.float32))
         qkv += bias
         q, k, v = (qkv[:, i * c:(i + 1) * c].reshape(n, heads, d, h * w) for i in range(3))
         weights = softmax(np.swapaxes(q, -1, -2) @ k)  # (N, heads, pixels, pixels)
-        o = self.out.weight @ (v @ np.swapaxes(weights, -1, -2)).reshape(n, c, h * w)
+        o = matmul_into(self.out.weight[None], (v @ np.swapaxes(weights, -1, -2)).reshape(n, c, h * w),
+                        np.empty((n, c, h * w), np.float32))
         o += self.out.bias[:, None]
-        return x + o.reshape(n, c, h, w)
+        o += x.reshape(n, c, h * w)
+        return o.reshape(n, c, h, w)
 
     def prompt_projections(self, context):
         """For each head, the prompt's keys with W_q folded in, (N, heads·L, C), their biases
