@@ -186,6 +186,20 @@ def repeated(h, n: int):
     return h if len(h) == n else np.concatenate([h] * (n // len(h)))
 
 
+def decoder_input(h, skip, upsample: bool):
+    """[h upsampled ×2 (when asked), skip] along the channels, made in one array: the skip's rows
+    repeated when it was computed once for images that share it."""
+    n, c, hh, ww = h.shape
+    scale = 2 if upsample else 1
+    out = np.empty((n, c + skip.shape[1], scale * hh, scale * ww), dtype=np.float32)
+    if upsample:
+        upsample_nearest(h, out[:, :c])
+    else:
+        out[:, :c] = h
+    out[:, c:].reshape(n // len(skip), *skip.shape)[...] = skip  # (see repeated)
+    return out
+
+
 def shared_copies(x, t) -> int:
     """2 when the second half of the batch repeats the first (the same x_t at the same t, as
     classifier-free guidance evaluates each image with and without its prompt), else 1."""
@@ -260,8 +274,6 @@ class UNet(Module):
         h = self.mid2(h, silu_temb)
         keep("mid", h)
         for j, level in enumerate(self.up):
-            if j > 0:
-                h = upsample_nearest(h)
-            h = level(np.concatenate([h, repeated(skips.pop(), len(h))], axis=1), silu_temb, context, capture, f"up.{j}")
+            h = level(decoder_input(h, skips.pop(), upsample=j > 0), silu_temb, context, capture, f"up.{j}")
             keep(f"up.{j}", h)
         return self.conv_out(h, norm=self.norm_out)
