@@ -7,10 +7,10 @@ import numpy as np
 def _conv():
     from sim_core.model.layers import Conv2d
 
-    for stride in (1, 2):  # Winograd and im2col
+    for stride, size in ((1, 4), (1, 16), (2, 4)):  # Winograd's 2×2 and 4×4 tiles, and im2col
         conv = Conv2d(1, 1, 3, stride)
         conv.weight, conv.bias = np.zeros((1, 1, 3, 3), np.float32), np.zeros(1, np.float32)
-        conv(np.zeros((1, 1, 4, 4), np.float32))
+        conv(np.zeros((1, 1, size, size), np.float32))
 
 
 def _norm():
