@@ -12,7 +12,7 @@ from pygame_gui.elements import UIButton, UIHorizontalSlider
 
 from game.level_kinds import STRAIGHTER
 from game.scenes.level import LevelScene
-from game.widgets.plots import draw_curves
+from game.widgets.plots import draw_curves, draw_score_field
 from game.worker import Job
 from sim_core.forward import q_sample
 from sim_core.sampling import sample_progressive, sampler_for
@@ -262,7 +262,9 @@ class PathsLevel(LevelScene):
             for x, y in zip(*to_screen(noised)):
                 pygame.draw.circle(surface, theme.colour("accent2"), (x, y), 2)
             if self.trained:
-                self.draw_field(surface, to_screen)
+                # the learned score ∇ log p_t at the slider's t: arrows toward where noised data is likely
+                draw_score_field(surface, to_screen, lambda points: self.models[0].score(points, self.t), 2, 0.12,
+                                 self.app.theme.colour("text"))
         if self.drawn is not None:
             for family in FAMILIES:  # DDPM's noisy zigzags thin and fewer, under the two ODE families
                 shown, width = (SHOWN // 2, 1) if family == "ddpm" else (SHOWN, 2)
@@ -273,15 +275,6 @@ class PathsLevel(LevelScene):
         if self.walkers is not None:
             for x, y in zip(*to_screen(self.walkers)):
                 pygame.draw.circle(surface, theme.colour("accent"), (x, y), 2)
-
-    def draw_field(self, surface, to_screen):
-        """The learned score ∇ log p_t at the slider's t: arrows toward where noised data is likely."""
-        grid = np.stack(np.meshgrid(np.linspace(-2, 2, 13), np.linspace(-2, 2, 13)), -1).reshape(-1, 2).astype(np.float32)
-        arrows = self.models[0].score(grid, self.t)
-        arrows = arrows / (np.linalg.norm(arrows, axis=1, keepdims=True) + 1e-6) * 0.12
-        colour = self.app.theme.colour("text")
-        for a, b, c, d in zip(*to_screen(grid), *to_screen(grid + arrows)):
-            pygame.draw.line(surface, colour, (a, b), (c, d), 1)
 
     def draw_side(self, surface, box):
         theme, tr = self.app.theme, self.app.tr

@@ -9,7 +9,7 @@ from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider, UI
 
 from game.run import SamplingRun
 from game.scenes.level import LevelScene
-from game.widgets.plots import draw_curves
+from game.widgets.plots import draw_curves, draw_score_field
 from game.worker import Job
 from sim_core.sampling import sampler_for
 from sim_core.schedules import short_schedule
@@ -148,15 +148,8 @@ class ScoreLevel(LevelScene):
         for x, y in zip(xs, ys):
             surface.fill(theme.colour("muted"), (x, y, 2, 2))
         if self.model is not None and self.model.losses:
-            t = NUM_STEPS // 5
-            grid = np.stack(np.meshgrid(np.linspace(-1.8, 1.8, 13), np.linspace(-1.8, 1.8, 13)), -1).reshape(-1, 2).astype(np.float32)
-            arrows = self.model.score(grid, t)
-            arrows = arrows / (np.linalg.norm(arrows, axis=1, keepdims=True) + 1e-6) * 0.1
-            gx, gy = to_screen(grid)
-            hx, hy = to_screen(grid + arrows)
-            for a, b, c, d in zip(gx, gy, hx, hy):
-                pygame.draw.line(surface, theme.colour("accent2"), (a, b), (c, d), 1)
-                pygame.draw.circle(surface, theme.colour("accent2"), (c, d), 2)
+            draw_score_field(surface, to_screen, lambda points: self.model.score(points, NUM_STEPS // 5), 1.8, 0.1,
+                             theme.colour("accent2"), heads=True)
         if self.run is not None and self.run.steps:
             px, py = to_screen(self.run.steps[-1].prev_sample.reshape(-1, 2))
             for x, y in zip(px, py):

@@ -1,4 +1,4 @@
-"""Small plots drawn straight onto a surface: curves over t and a pixel histogram."""
+"""Small plots drawn straight onto a surface: curves over t, a pixel histogram and a 2-D score field."""
 
 import math
 
@@ -54,3 +54,16 @@ def draw_histogram(surface, theme, rect: pygame.Rect, values: np.ndarray, bins: 
     pygame.draw.lines(surface, theme.colour("accent"), False, pts, 2)
     pygame.draw.line(surface, theme.colour("muted"), inner.bottomleft, inner.bottomright)
     theme.text(surface, "N(0, 1)", (inner.right, rect.y + 6), role="small", colour="accent", anchor="topright")
+
+
+def draw_score_field(surface, to_screen, score, extent: float, length: float, colour, heads: bool = False):
+    """The learned score ∇ log p_t of a 2-D toy on a 13×13 grid over [−extent, extent]²: arrows of
+    one `length` (data units) pointing where noised data is likely. `score` maps points (M, 2)
+    to vectors; `to_screen` maps points to pixel x and y lists; `heads`: a dot at each tip."""
+    grid = np.stack(np.meshgrid(*(np.linspace(-extent, extent, 13),) * 2), -1).reshape(-1, 2).astype(np.float32)
+    arrows = score(grid)
+    arrows = arrows / (np.linalg.norm(arrows, axis=1, keepdims=True) + 1e-6) * length
+    for a, b, c, d in zip(*to_screen(grid), *to_screen(grid + arrows)):
+        pygame.draw.line(surface, colour, (a, b), (c, d), 1)
+        if heads:
+            pygame.draw.circle(surface, colour, (c, d), 2)
