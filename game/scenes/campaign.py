@@ -34,6 +34,12 @@ ACTIVITIES = {
 }
 
 
+def level_label(app, level) -> str:
+    """A level's title on its menu button, with the stars won so far."""
+    stars = app.profile["stars"].get(level.id)
+    return level.title[app.tr.lang] + ("   " + app.tr("campaign.stars", stars=stars) if stars else "")
+
+
 def level_scene(app, level, on_stars=None, on_next=None):
     """The scene that plays `level`; on_next, when given, is what its "Next" button does
     once the level is won."""
@@ -100,10 +106,7 @@ class CampaignScene(Scene):
                 if best is not None:
                     label += "   " + tr("campaign.checkpoint_score", right=best.get("right", 0), n=best.get("questions", 0))
             else:
-                label = entry.title[tr.lang]
-                stars = self.app.profile["stars"].get(entry.id)
-                if stars:
-                    label += "   " + tr("campaign.stars", stars=stars)
+                label = level_label(self.app, entry)
             column, row = divmod(i, self.rows)
             compact = None if self.app.theme.fits_button(label, width) else "#compact"  # a long chapter title
             button = self.add(UIButton((80 + column * (width + 20), 110 + row * ROW, width, ROW - 10), label, ui, object_id=compact))

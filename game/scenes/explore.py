@@ -6,6 +6,7 @@ from pygame_gui.elements import UIButton
 
 from game.levels import load_explore
 from game.scenes.base import Scene
+from game.scenes.campaign import level_label, level_scene
 
 ROW = 86  # px from one entry to the next: its button, then its line
 
@@ -24,13 +25,7 @@ class ExploreScene(Scene):
         self.add_navigation()
         self.buttons = {}
         for i, entry in enumerate(self.entries()):
-            if entry == "compare":
-                label = tr("compare.title")
-            else:
-                label = entry.title[tr.lang]
-                stars = self.app.profile["stars"].get(entry.id)
-                if stars:
-                    label += "   " + tr("campaign.stars", stars=stars)
+            label = tr("compare.title") if entry == "compare" else level_label(self.app, entry)
             self.buttons[self.add(UIButton((80, 110 + i * ROW, 520, 48), label, ui))] = entry
 
     def resume(self):
@@ -50,8 +45,6 @@ class ExploreScene(Scene):
 
             self.app.push(CompareScene(self.app))
         else:
-            from game.scenes.campaign import level_scene
-
             self.app.push(level_scene(self.app, entry, on_stars=self.app.record_stars))
 
     def draw(self, surface):
