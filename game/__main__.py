@@ -59,6 +59,7 @@ def quiz_command(argv) -> int:
     `quiz import` GIFT files (one per language) as a bank file."""
     from game.gift import GiftError, bank_to_gift, gift_to_bank_toml
     from game.kahoot import TIME_LIMITS, bank_to_kahoot
+    from game.paths import replace_whole
     from game.levels import LevelError
     from game.quiz import load_bank, load_banks
 
@@ -98,7 +99,7 @@ def quiz_command(argv) -> int:
             parser.error("give one GIFT file, or two: Spanish then English")
         text = gift_to_bank_toml(args.gift[0], args.gift[1] if len(args.gift) > 1 else None, args.id, args.title, args.topic)
         out = args.out or Path(f"{args.id}.toml")
-        write_whole(out, text)  # checked before: a file already there is replaced only by a bank that plays
+        replace_whole(out, text.encode("utf-8"))  # checked before: a file already there is replaced only by a bank that plays
         print(f"wrote {out}" + ("" if len(args.gift) > 1 else " (its English texts are the Spanish ones: translate them)"))
         return 0
     except (GiftError, LevelError) as e:
@@ -108,20 +109,6 @@ def quiz_command(argv) -> int:
     except OSError as e:
         print(f"error: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
     return 1
-
-
-def write_whole(path: Path, text: str) -> None:
-    """`text` as the file at `path`, all of it or (an OSError) none: a temporary file renamed over it."""
-    import tempfile
-
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def main(argv=None) -> int:

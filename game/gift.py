@@ -143,19 +143,27 @@ def gift_to_bank_toml(es_path: Path, en_path: Path | None, bank_id: str, title: 
     the game checks a bank. GiftError, naming the GIFT file and the question's line, for what
     would not play: a topic the game does not know, two questions of one name, an empty text,
     or two files that do not hold the same questions with the same right answers."""
-    text, es = _bank_toml(es_path, en_path, bank_id, title, topic)
+    for path in (es_path, en_path) if en_path else (es_path,):  # each file alone first: its errors name it
+        _check(path, _bank_toml(path, None, bank_id, title, topic))
+    return _check(es_path, _bank_toml(es_path, en_path, bank_id, title, topic))[0]
+
+
+def _check(path, made):
+    """`made` (the TOML text and the file's questions) parsed as the game parses a bank; GiftError
+    at the question's line in `path` for what would not play."""
     from game.quiz import QuizError, parse_bank
 
+    text, questions = made
     try:
-        parse_bank(Path(es_path), tomllib.loads(text))
+        parse_bank(Path(path), tomllib.loads(text))
     except QuizError as e:
         found = re.search(r"questions\[(\d+)\]", str(e))
         if found is None:
             raise GiftError(str(e)) from None
-        q = es[int(found.group(1))]
+        q = questions[int(found.group(1))]
         problem = str(e).split(": ", 1)[1].replace(f"questions[{found.group(1)}].", "")
-        raise GiftError(f"{Path(es_path).name}: line {q['line']}: question {q['id']!r}: {problem}") from None
-    return text
+        raise GiftError(f"{Path(path).name}: line {q['line']}: question {q['id']!r}: {problem}") from None
+    return made
 
 
 def _bank_toml(es_path, en_path, bank_id, title, topic):

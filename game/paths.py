@@ -3,6 +3,7 @@
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -40,3 +41,34 @@ def file_logger(name: str, filename: str) -> logging.Logger:
         log.setLevel(logging.INFO)
         log.propagate = False
     return log
+
+
+def staged_file(path: Path, data: bytes) -> str:
+    """A temporary file beside `path` holding `data`, on disk (fsync), with the permissions a
+    new file of the user's gets (mkstemp's own are owner-only): os.replace(it, path) then puts
+    it in place whole. OSError, and no temporary file left, when it cannot be written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def replace_whole(path: Path, data: bytes) -> None:
+    """`data` as the file at `path`, all of it or (an OSError) none."""
+    temp = staged_file(path, data)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

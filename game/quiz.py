@@ -134,7 +134,7 @@ def _parse_bank_file(path: Path, data: dict) -> Bank:
     except QuizError as e:
         found = re.search(r"'questions\[(\d+)\]", str(e))
         headers = [number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                   if line.strip() == "[[questions]]"] if found else []
+                   if line.split("#")[0].strip() == "[[questions]]"] if found else []
         if not found or int(found.group(1)) >= len(headers):
             raise
         raise QuizError(str(e).replace(": ", f": line {headers[int(found.group(1))]}: ", 1)) from None

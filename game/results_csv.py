@@ -15,9 +15,10 @@ round's two files (its answers and its summary) change together or not at all.
 import csv
 import io
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from game.paths import replace_whole, staged_file
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -70,23 +71,31 @@ def append_rows(path: Path, header, rows, dialect: Dialect) -> None:
 def append_together(files, dialect: Dialect) -> None:
     """Add rows to several CSV files, (path, header, rows) each, all of them or none: every
     file's old bytes and new rows are written in full to a temporary file beside it first, and
-    only then do the temporary files replace the files (renames, which take no space). OSError
-    when one cannot be written; every file is then as it was, so trying again adds no row twice."""
-    staged = []
+    only then do the temporary files replace the files; should a replacement fail (a file held
+    open on Windows), the files already replaced get their old bytes back. OSError when they
+    cannot be written; every file is then as it was, so trying again adds no row twice."""
+    staged, replaced = [], []
     try:
         for path, header, rows in files:
-            staged.append((_staged(Path(path), header, rows, dialect), Path(path)))
-        for temp, path in staged:
+            path = Path(path)
+            old = path.read_bytes() if path.exists() else None
+            staged.append((staged_file(path, _appended(old or b"", header, rows, dialect)), path, old))
+        for temp, path, old in staged:
             os.replace(temp, path)
+            replaced.append((path, old))
     except BaseException:
-        for temp, _ in staged:
+        for temp, _, _ in staged:
             Path(temp).unlink(missing_ok=True)
+        for path, old in replaced:
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                replace_whole(path, old)
         raise
 
 
-def _staged(path: Path, header, rows, dialect: Dialect) -> str:
-    """A temporary file beside `path` holding its bytes and the new rows, flushed to disk."""
-    old = path.read_bytes() if path.exists() else b""
+def _appended(old: bytes, header, rows, dialect: Dialect) -> bytes:
+    """A file's bytes with the new rows after them (a new file starts with the BOM and the header)."""
     dialect = existing_dialect(old, dialect)
     if old and not old.endswith(b"\n"):
         old += b"\r\n"  # a file cut short by an earlier failure elsewhere: start on a line of its own
@@ -96,17 +105,7 @@ def _staged(path: Path, header, rows, dialect: Dialect) -> str:
         buffer.write(BOM)
         writer.writerow(header)
     writer.writerows(_cells(row, dialect) for row in rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(old + buffer.getvalue().encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return temp
+    return old + buffer.getvalue().encode("utf-8")
 
 
 def read_rows(path: Path) -> list[dict]:

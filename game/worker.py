@@ -1,15 +1,14 @@
 """Long work (sampling) runs on a worker thread and reports back through a queue, so the
 window keeps drawing. numpy's BLAS and numba kernels release the GIL while they compute."""
 
-import os
 import queue
 import threading
 
-from sim_core.threads import set_compute_threads
+from sim_core.threads import available_cores, set_compute_threads
 
 # Compute threads for sampling (BLAS's and numba's): every core but one, which draws the window
 # (BLAS on every core made frames of 20+ ms on 2 cores while a sample ran).
-COMPUTE_THREADS = max(1, (os.cpu_count() or 2) - 1)
+COMPUTE_THREADS = max(1, available_cores() - 1)
 
 
 class Job:
@@ -25,8 +24,8 @@ class Job:
         self._thread.start()
 
     def _run(self, work):
-        set_compute_threads(COMPUTE_THREADS)
         try:
+            set_compute_threads(COMPUTE_THREADS)
             work(self.items.put, self.cancelled.is_set)
         except Exception as e:  # reported to the scene, which shows a message
             self.error = e

@@ -8,6 +8,7 @@ import functools
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import FunctionType
 
@@ -39,6 +40,7 @@ if "NUMBA_CACHE_DIR" not in os.environ:
     os.environ["NUMBA_CACHE_DIR"] = str(cache)
 
 import numba  # noqa: E402  (must follow the cache setup above)
+import numpy as np  # noqa: E402
 from numba import prange  # noqa: E402, F401  (for the kernels' modules: numba only through here)
 
 # Every kernel: compiled once per machine (cache), releases the GIL so the game's render
@@ -50,7 +52,25 @@ kernel = numba.njit(cache=True, nogil=True)
 _LAYER_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
 layer_kernel = numba.njit(**_LAYER_OPTIONS)
 
+@numba.njit(cache=True, parallel=True)
+def _probe(out):  # pragma: no cover  (compiled)
+    for i in prange(len(out)):
+        out[i] = i
+
+
+_layer_lock = threading.Lock()
 _threading_layer = []  # numba's, once known
+
+
+def threading_layer() -> str:
+    """numba's threading layer, learnt once, from one thread at a time: numba picks it at its
+    first parallel launch, and its workqueue aborts the process when two threads launch at once."""
+    if not _threading_layer:
+        with _layer_lock:
+            if not _threading_layer:
+                _probe(np.zeros(2))
+                _threading_layer.append(numba.threading_layer())
+    return _threading_layer[0]
 
 
 class parallel_kernel:
@@ -69,9 +89,4 @@ class parallel_kernel:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args):
-        if _threading_layer == ["workqueue"]:
-            return self.serial(*args)
-        result = self.parallel(*args)
-        if not _threading_layer:
-            _threading_layer.append(numba.threading_layer())  # known once a parallel kernel has run
-        return result
+        return (self.serial if threading_layer() == "workqueue" else self.parallel)(*args)

@@ -113,3 +113,11 @@ def test_validate_reads_gift_in_txt_as_moodle_names_it_and_says_when_a_file_is_m
     assert "(2 questions)" in capsys.readouterr().out
     assert main(["validate", str(tmp_path / "nope.gift")]) == 1
     assert "no such file" in capsys.readouterr().out
+
+
+def test_an_error_in_the_english_file_names_the_english_file(tmp_path):
+    es, en = tmp_path / "es.gift", tmp_path / "en.gift"
+    es.write_text(GOOD.format(topic="forward", name="b", text="¿Dos?"), encoding="utf-8")
+    en.write_text(GOOD.format(topic="forward", name="b", text=""), encoding="utf-8")
+    with pytest.raises(GiftError, match="en.gift: line 5: question 'b': field 'text'"):
+        gift_to_bank_toml(es, en, "t", "T")

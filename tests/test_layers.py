@@ -102,3 +102,22 @@ def test_a_parallel_kernel_and_its_serial_twin_agree():
         kernel(x, 6, 4, 1e-5, weight, bias, True, False, out)
     assert np.abs(outs[0]).mean() > 0.1
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_a_smaller_image_after_a_larger_one_is_padded_with_zeros():
+    """Sizes that share a scratch array (17 and 20 make the same 4×4 tiles): the rows and
+    columns beyond the smaller image are padding again, not the larger image's pixels."""
+    rng = np.random.default_rng(4)
+    conv = _conv(rng, 2, 3, 1)
+    for shape in ((1, 2, 20, 20), (1, 2, 17, 17), (1, 2, 8, 8), (1, 2, 7, 7)):
+        x = rng.standard_normal(shape, dtype=np.float32)
+        expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(conv.weight), torch.from_numpy(conv.bias), padding=1).numpy()
+        np.testing.assert_allclose(conv(x), expected, atol=float_error(expected))
+
+
+def test_matmul_into_refuses_shapes_numpy_would():
+    a, b = np.ones((2, 3, 4), np.float32), np.ones((2, 5, 6), np.float32)
+    with pytest.raises(ValueError, match="does not make"):
+        matmul_into(a, b, np.empty((2, 3, 6), np.float32))
+    with pytest.raises(ValueError, match="does not make"):
+        matmul_into(np.ones((2, 3, 4), np.float32), np.ones((3, 4, 6), np.float32), np.empty((3, 3, 6), np.float32))

@@ -2,6 +2,7 @@
 locale's separator and decimal mark), never a formula, never a partial row."""
 
 import csv
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,42 @@ def test_a_round_s_two_files_change_together_so_a_retry_adds_no_row_twice(tmp_pa
     monkeypatch.undo()
     append_together(files, dialect_for("."))
     assert [r["player"] for r in read_rows(answers)] == ["Ana", "Ana"] and len(read_rows(summary)) == 1
+
+
+def test_a_failed_replacement_puts_the_first_file_back(tmp_path, monkeypatch):
+    """The summary held open (Windows refuses to replace it): the answers file gets its old
+    bytes back, so a retry still writes each row once."""
+    from game import results_csv
+    from game.results_csv import append_together
+
+    answers, summary = tmp_path / "a.csv", tmp_path / "s.csv"
+    append_together([(answers, HEADER, [("Ana", 1.0, 100)]), (summary, HEADER, [("Ana", 1.0, 100)])], dialect_for("."))
+    before = answers.read_bytes()
+    real_replace, calls = results_csv.os.replace, []
+
+    def summary_locked(src, dst):
+        calls.append(dst)
+        if Path(dst) == summary:
+            raise PermissionError(13, "The file is in use")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(results_csv.os, "replace", summary_locked)
+    with pytest.raises(OSError):
+        append_together([(answers, HEADER, [("Beto", 2.0, 0)]), (summary, HEADER, [("Beto", 2.0, 0)])], dialect_for("."))
+    monkeypatch.undo()
+    assert answers.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "s.csv"]
+
+
+def test_files_written_whole_get_a_new_file_s_permissions(tmp_path):
+    """mkstemp's temporary files are owner-only; a teacher's bank or results file should not be."""
+    import os
+    import stat
+
+    from game.paths import replace_whole
+
+    old_mask = os.umask(0o022)
+    try:
+        replace_whole(tmp_path / "bank.toml", b"id = 'x'\n")
+    finally:
+        os.umask(old_mask)
+    assert stat.S_IMODE((tmp_path / "bank.toml").stat().st_mode) == 0o644

@@ -68,6 +68,10 @@ def _matrices_contiguous(stack) -> bool:
 def matmul_into(a, b, out) -> np.ndarray:
     """np.matmul(a, b, out=out) for float32 stacks (S or 1, M, K) @ (S or 1, K, N) → (S, M, N), on
     the calling thread's numba threads when numpy's BLAS is OpenBLAS (else numpy's matmul)."""
+    stacks = {len(a), len(b)} - {1}
+    if not (a.ndim == b.ndim == out.ndim == 3 and a.shape[2] == b.shape[1] and len(stacks) <= 1
+            and out.shape == (max(len(a), len(b)), a.shape[1], b.shape[2]) and out.dtype == np.float32):
+        raise ValueError(f"matmul_into: {a.shape} @ {b.shape} does not make float32 {out.shape}")
     if _lib is None:
         return np.matmul(a, b, out=out)
     if not _matrices_contiguous(out):
@@ -82,7 +86,8 @@ def matmul_into(a, b, out) -> np.ndarray:
 
 
 class one_blas_thread:
-    """numpy's BLAS on one thread inside the block: the parallelism is numba's then. BLAS's own
+    """numpy's OpenBLAS on one thread inside the block (other BLAS libraries are left as they
+    are: matmul_into does not call them from numba's threads): the parallelism is numba's then. BLAS's own
     threads, inside numba's or beside them, would fight them for the cores (and both kinds
     spin a while after each call): a U-Net evaluation took 5× longer on 2 cores."""
 

@@ -184,6 +184,7 @@ def winograd_tiles(x, norm=None, tile: int = 2):
     n, c, h, w = x.shape
     th, tw = -(-h // tile), -(-w // tile)
     xp = scratch("winograd.padded", (c, n, tile * th + 2, tile * tw + 2))  # the border stays zero
+    xp[:, :, h + 1:], xp[:, :, :, w + 1:] = 0, 0  # beyond a smaller image than this array's last one: padding again
     if norm is None:
         xp[:, :, 1:h + 1, 1:w + 1] = x.transpose(1, 0, 2, 3)
     else:

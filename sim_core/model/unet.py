@@ -252,12 +252,13 @@ class UNet(Module):
 
         The layers before the first cross-attention never see the prompt: where the batch's
         second half repeats its first (classifier-free guidance), they run on the first half
-        only, and their outputs are repeated where the prompt enters: the same numbers for
-        less work."""
+        only, and their outputs are repeated where the prompt enters: the same numbers (to
+        float32 rounding: the products' sums run in another order) for less work."""
         with one_blas_thread():
             return self._forward(x, t, context, use_skips, capture)
 
     def _forward(self, x, t, context, use_skips, capture):
+        context = np.broadcast_to(context, (len(x), *context.shape[1:]))  # one prompt for all, or one each
         silu_temb = silu(self.time2(silu(self.time1(timestep_embedding(t, self.time_freq_dim)))))
         copies = shared_copies(x, t) if capture is None else 1  # captured maps keep every row
         h = self.conv_in(x[:len(x) // copies])
