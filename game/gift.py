@@ -143,17 +143,20 @@ def gift_to_bank_toml(es_path: Path, en_path: Path | None, bank_id: str, title: 
     the game checks a bank. GiftError, naming the GIFT file and the question's line, for what
     would not play: a topic the game does not know, two questions of one name, an empty text,
     or two files that do not hold the same questions with the same right answers."""
-    for path in (es_path, en_path) if en_path else (es_path,):  # each file alone first: its errors name it
-        _check(path, _bank_toml(path, None, bank_id, title, topic))
-    return _check(es_path, _bank_toml(es_path, en_path, bank_id, title, topic))[0]
+    es = read_gift(es_path, topic)
+    en = read_gift(en_path, topic) if en_path else es
+    for path, questions in [(es_path, es)] + ([(en_path, en)] if en_path else []):  # each file alone first: its errors name it
+        _check(path, _bank_toml(questions, questions, path, path, bank_id, title), questions)
+    text = _bank_toml(es, en, es_path, en_path, bank_id, title)
+    _check(es_path, text, es)
+    return text
 
 
-def _check(path, made):
-    """`made` (the TOML text and the file's questions) parsed as the game parses a bank; GiftError
-    at the question's line in `path` for what would not play."""
+def _check(path, text: str, questions: list) -> None:
+    """The bank `text`, made from `path`'s questions, parsed as the game parses a bank;
+    GiftError at the question's line in `path` for what would not play."""
     from game.quiz import QuizError, parse_bank
 
-    text, questions = made
     try:
         parse_bank(Path(path), tomllib.loads(text))
     except QuizError as e:
@@ -163,13 +166,11 @@ def _check(path, made):
         q = questions[int(found.group(1))]
         problem = str(e).split(": ", 1)[1].replace(f"questions[{found.group(1)}].", "")
         raise GiftError(f"{Path(path).name}: line {q['line']}: question {q['id']!r}: {problem}") from None
-    return made
 
 
-def _bank_toml(es_path, en_path, bank_id, title, topic):
-    """gift_to_bank_toml's text, unchecked, and the Spanish file's questions."""
-    es = read_gift(es_path, topic)
-    en = read_gift(en_path, topic) if en_path else es
+def _bank_toml(es: list, en: list, es_path, en_path, bank_id: str, title: str) -> str:
+    """The bank's TOML text from each language's questions, unchecked; GiftError when the
+    two files do not hold the same questions with the same right answers."""
     by_id = {q["id"]: q for q in en}
     if [q["id"] for q in es] != [q["id"] for q in en]:
         raise GiftError(f"{Path(en_path).name}: its questions ({', '.join(by_id)}) are not those of "
@@ -185,7 +186,7 @@ def _bank_toml(es_path, en_path, bank_id, title, topic):
                   f"text = {pair(q['text'], other['text'])}", "choices = [",
                   *(f"  {pair(a, b)}," for a, b in zip(q["choices"], other["choices"])), "]",
                   f"answer = {q['answer']}", f"explanation = {pair(q['explanation'] or q['text'], other['explanation'] or other['text'])}"]
-    return "\n".join(lines) + "\n", es
+    return "\n".join(lines) + "\n"
 
 
 def _toml(text: str) -> str:
