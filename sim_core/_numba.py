@@ -52,6 +52,7 @@ kernel = numba.njit(cache=True, nogil=True)
 _LAYER_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
 layer_kernel = numba.njit(**_LAYER_OPTIONS)
 
+
 @numba.njit(cache=True, parallel=True)
 def _probe(out):  # pragma: no cover  (compiled)
     for i in prange(len(out)):

@@ -183,8 +183,9 @@ def winograd_tiles(x, norm=None, tile: int = 2):
     and across (the images side by side), in this thread's scratch space (valid until its next call)."""
     n, c, h, w = x.shape
     th, tw = -(-h // tile), -(-w // tile)
-    xp = scratch("winograd.padded", (c, n, tile * th + 2, tile * tw + 2))  # the border stays zero
-    xp[:, :, h + 1:], xp[:, :, :, w + 1:] = 0, 0  # beyond a smaller image than this array's last one: padding again
+    # one per image size, so its border stays zero: sizes that round to the same tiles (17 and
+    # 20) would leave the larger image's last pixels where the smaller one's padding goes
+    xp = scratch(f"winograd.padded.{h}x{w}", (c, n, tile * th + 2, tile * tw + 2))
     if norm is None:
         xp[:, :, 1:h + 1, 1:w + 1] = x.transpose(1, 0, 2, 3)
     else:
