@@ -155,16 +155,16 @@ def gift_to_bank_toml(es_path: Path, en_path: Path | None, bank_id: str, title: 
 def _check(path, text: str, questions: list) -> None:
     """The bank `text`, made from `path`'s questions, parsed as the game parses a bank;
     GiftError at the question's line in `path` for what would not play."""
-    from game.quiz import QuizError, parse_bank
+    from game.quiz import QuizError, failing_question, parse_bank
 
     try:
         parse_bank(Path(path), tomllib.loads(text))
     except QuizError as e:
-        found = re.search(r"questions\[(\d+)\]", str(e))
-        if found is None:
+        index = failing_question(e)
+        if index is None:
             raise GiftError(str(e)) from None
-        q = questions[int(found.group(1))]
-        problem = str(e).split(": ", 1)[1].replace(f"questions[{found.group(1)}].", "")
+        q = questions[index]
+        problem = str(e).split(": ", 1)[1].replace(f"questions[{index}].", "")
         raise GiftError(f"{Path(path).name}: line {q['line']}: question {q['id']!r}: {problem}") from None
 
 

@@ -127,17 +127,23 @@ def load_bank(path: Path) -> Bank:
     return _parse_bank_file(path, read_toml(path, QuizError))
 
 
+def failing_question(error: QuizError) -> int | None:
+    """The index of the question a parse_bank error is about (its field 'questions[i]…'), or None."""
+    found = re.search(r"'questions\[(\d+)\]", str(error))
+    return int(found.group(1)) if found else None
+
+
 def _parse_bank_file(path: Path, data: dict) -> Bank:
     """parse_bank, its errors in a question told with the line where that question starts."""
     try:
         return parse_bank(path, data)
     except QuizError as e:
-        found = re.search(r"'questions\[(\d+)\]", str(e))
+        index = failing_question(e)
         headers = [number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                   if line.split("#")[0].strip() == "[[questions]]"] if found else []
-        if not found or int(found.group(1)) >= len(headers):
+                   if line.split("#")[0].strip() == "[[questions]]"] if index is not None else []
+        if index is None or index >= len(headers):
             raise
-        raise QuizError(str(e).replace(": ", f": line {headers[int(found.group(1))]}: ", 1)) from None
+        raise QuizError(str(e).replace(": ", f": line {headers[index]}: ", 1)) from None
 
 
 def load_banks(folder: Path = QUIZ_DIR) -> tuple[list[Bank], list[str]]:
