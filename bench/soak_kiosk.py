@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import resource
+import threading
 import time
 import tracemalloc
 
@@ -48,6 +49,7 @@ def soak(seconds: float, seed: int = 0, idle_seconds: float = 20.0, tracemalloc_
 
     from game.kiosk import KioskApp
     from game.scenes.kiosk import DrawScene, FixScene, StillThereScene, WatchScene
+    from game.worker import JOB_THREAD
 
     rng = np.random.default_rng(seed)
     app = KioskApp(idle_seconds=idle_seconds, fullscreen=False)
@@ -103,15 +105,18 @@ def soak(seconds: float, seed: int = 0, idle_seconds: float = 20.0, tracemalloc_
         if tracemalloc_halves and half_traced is None and now > seconds / 2:
             half_traced = tracemalloc.get_traced_memory()[0]
     traced_growth = tracemalloc.get_traced_memory()[0] - half_traced if tracemalloc_halves else None
-    if tracemalloc_halves:
+    app.log.removeHandler(errors)
+    app.close_scenes()
+    if tracemalloc_halves:  # once no worker runs (game.run.MemoryTracing says why)
+        for thread in threading.enumerate():
+            if thread.name == JOB_THREAD:
+                thread.join()
         tracemalloc.stop()
     report = {"seconds": round(time.perf_counter() - began), "visits_completed": visits, "touches": touches,
               "walkaways": walkaways, "errors": len(errors.records), "restarts": app.restarts,
               "rss_start_mb": round(rss_start, 1), "rss_end_mb": round(rss_mb(), 1),
               "rss_samples_mb": [round(m, 1) for _, m in samples], "traced_growth_bytes": traced_growth,
               "first_errors": errors.records[:3]}
-    app.log.removeHandler(errors)
-    app.close_scenes()
     pygame.quit()
     return report
 

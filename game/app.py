@@ -346,9 +346,11 @@ class App:
                 self.process(event)
                 if not self.running:
                     return
-            self.ui.update(dt)
             if self.top:
                 self.top.update(dt)
+            if self.top and self.top.holds_still:  # the last frame stays on screen
+                return
+            self.ui.update(dt)
             self.draw()
         except Exception as e:
             self.fail(e)

@@ -27,20 +27,39 @@ class WithoutSkips:
 
 class PeakMemory:
     """`with PeakMemory() as m:` then m.bytes: the most memory (tracemalloc) the block held
-    at once beyond what was held when it began."""
+    at once beyond what was held when it began. Tracing must be on already (MemoryTracing):
+    a worker never switches it."""
 
     def __enter__(self):
-        self.own_tracing = not tracemalloc.is_tracing()  # someone else's tracing (a soak test) goes on
-        if self.own_tracing:
-            tracemalloc.start()
+        if not tracemalloc.is_tracing():
+            raise RuntimeError("PeakMemory needs tracemalloc on (MemoryTracing, from the render thread)")
         tracemalloc.reset_peak()
         self.base, self.bytes = tracemalloc.get_traced_memory()[0], None
         return self
 
     def __exit__(self, *exc):
         self.bytes = tracemalloc.get_traced_memory()[1] - self.base
-        if self.own_tracing:
+
+
+class MemoryTracing:
+    """tracemalloc switched on and off by the render thread while no worker runs. Switching
+    swaps Python's allocators, and a thread allocating without the GIL at that moment crashes
+    (numba's kernels allocate through PyMem_RawMalloc; on Python 3.11 each worker switching
+    tracing round its own run segfaulted the render thread's decoder about once in 30 plays
+    of the latent level). Someone else's tracing (a soak test) is left on."""
+
+    def __init__(self):
+        self.own = False
+
+    def start(self) -> None:
+        if not tracemalloc.is_tracing():
+            tracemalloc.start()
+            self.own = True
+
+    def stop(self) -> None:
+        if self.own:
             tracemalloc.stop()
+            self.own = False
 
 
 class SamplingRun:
@@ -53,8 +72,7 @@ class SamplingRun:
         self.steps = []
         self.started, self.elapsed = time.perf_counter(), 0.0
         self.progressed = self.started  # when the last step arrived (for watchdogs)
-        self.peak_bytes = None  # with measure: the most memory the run held at once
-        self.step_seconds = []  # each step's time on the worker
+        self.peak_bytes = None  # with measure (tracing on: MemoryTracing): the most memory the run held at once
         denoiser = model if use_skips else WithoutSkips(model)
 
         def steps(generator):
@@ -66,11 +84,7 @@ class SamplingRun:
                 next(steps(copy.deepcopy(rng)))  # kernels, caches) once cost the first side 5 s and 48 MB
                 self.started = time.perf_counter()
             with PeakMemory() if measure else contextlib.nullcontext() as memory:
-                last = time.perf_counter()
                 for step in steps(rng):
-                    now = time.perf_counter()
-                    self.step_seconds.append(now - last)
-                    last = now
                     report(step)
                     if cancelled():
                         return
@@ -95,14 +109,6 @@ class SamplingRun:
     @property
     def final(self) -> np.ndarray | None:
         return self.steps[-1].prev_sample if self.complete else None
-
-    @property
-    def fastest_step_seconds(self) -> float:
-        """The run's fastest step: what one step of this network costs. Every DDIM step
-        does the same work, and the others only add what the render thread and other
-        programs took (the median step of the latent side doubled beside a 60 fps window;
-        timeit's advice, the minimum)."""
-        return min(self.step_seconds) if self.step_seconds else 0.0
 
     @property
     def evaluations(self) -> int:
@@ -134,22 +140,65 @@ class SamplingRun:
         return {**numbers, "t": step.t, "tp": f"t' = {tp}" if tp >= 0 else "$x_0$"}
 
 
+class StepTimer:
+    """What one sampling step of each side costs: on a worker, one step of each side in turn,
+    `rounds` times (after an untimed one each: a first call's one-off costs); `seconds[side]`
+    is its fastest step (timeit's advice, the minimum). Taking turns gives every side the same
+    share of whatever else the machine does. The scene holds the window still meanwhile: a
+    live sampling run's own steps, timed beside a 60 fps window, took 7 to 34 ms for the same
+    network, and their ratio ranged 1.1–4.2× between runs where the turns measure 2.5×."""
+
+    def __init__(self, steps: dict, rounds: int = 8):
+        self.seconds = None
+
+        def work(report, cancelled):  # each side's steps: an iterator of at least rounds + 1
+            for side_steps in steps.values():
+                next(side_steps)
+            times = {side: [] for side in steps}
+            for _ in range(rounds):
+                for side, side_steps in steps.items():
+                    if cancelled():
+                        return
+                    start = time.perf_counter()
+                    next(side_steps)
+                    times[side].append(time.perf_counter() - start)
+            self.seconds = {side: min(seconds) for side, seconds in times.items()}
+
+        self.job = Job(work)
+
+    @property
+    def running(self) -> bool:
+        return not self.job.done
+
+    @property
+    def error(self):
+        return self.job.error
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+
 class RunQueue:
     """Runs that go one after the other, never two at once (each one's time is its own and the
     window keeps a core): `start()` queues one per side, `poll()` each frame starts the next
-    when the last is done. `make(side)` builds a side's SamplingRun."""
+    when the last is done. `make(side)` builds a side's SamplingRun. With trace_memory,
+    tracemalloc is on from start() until the last run has ended (for runs that measure)."""
 
-    def __init__(self, sides, make):
+    def __init__(self, sides, make, trace_memory: bool = False):
         self.sides, self.make = tuple(sides), make
         self.runs = dict.fromkeys(self.sides)
         self.pending = []  # the sides still to run, in order
+        self.tracing = MemoryTracing() if trace_memory else None
 
     @property
     def busy(self) -> bool:
         return bool(self.pending) or any(run is not None and run.running for run in self.runs.values())
 
     def start(self) -> None:
+        """Queue every side (call it when no worker runs: it may switch tracing on)."""
         self.runs, self.pending = dict.fromkeys(self.sides), list(self.sides)
+        if self.tracing is not None:
+            self.tracing.start()
         self._next()
 
     def _next(self) -> None:
@@ -167,10 +216,22 @@ class RunQueue:
             self.pending = []
         elif self.pending and not any(run.running for run in runs):
             self._next()
+        if not self.busy:
+            self._stop_tracing()
         return error
 
-    def workers(self) -> list:
-        return list(self.runs.values())
+    def cancel(self) -> None:
+        for run in self.runs.values():
+            if run is not None:
+                run.cancel()
+        self._stop_tracing()
+
+    def _stop_tracing(self) -> None:
+        if self.tracing is not None and self.tracing.own:
+            for run in self.runs.values():  # their threads gone, down to their last free()
+                if run is not None:
+                    run.job.join()
+            self.tracing.stop()
 
 
 FORMULA_KEYS = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}

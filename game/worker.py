@@ -11,6 +11,9 @@ from sim_core.threads import available_cores, set_compute_threads
 COMPUTE_THREADS = max(1, available_cores() - 1)
 
 
+JOB_THREAD = "dq-job"  # every Job's thread's name
+
+
 class Job:
     """Run `work(report, cancelled)` on a thread; `report(item)` queues an item for `poll()`.
     An exception ends the job and is kept in `error` (never raised on the render thread)."""
@@ -20,7 +23,7 @@ class Job:
         self.cancelled = threading.Event()
         self.error: BaseException | None = None
         self.finished = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True, name=JOB_THREAD)
         self._thread.start()
 
     def _run(self, work):
@@ -42,6 +45,10 @@ class Job:
 
     def cancel(self) -> None:
         self.cancelled.set()
+
+    def join(self) -> None:
+        """Wait for the thread itself to end (a cancelled job stops at its next step)."""
+        self._thread.join()
 
     @property
     def done(self) -> bool:

@@ -98,6 +98,8 @@ def test_prompts_are_shown_in_each_languages_own_order_and_gender():
 
 
 class Recorder:
+    holds_still = False
+
     def __init__(self, name, log, consume=False, opaque=True):
         self.name, self.log, self.consume, self.opaque = name, log, consume, opaque
 
@@ -121,7 +123,7 @@ class Recorder:
         return self.consume
 
     def update(self, dt):
-        pass
+        self.log.append(("update", self.name))
 
     def draw(self, surface):
         self.log.append(("draw", self.name))
@@ -154,6 +156,21 @@ def test_scene_stack_routes_events_top_down_and_draws_from_the_top_opaque_scene(
     log.clear()
     app.pop()
     assert log == [("exit", "top"), ("resume", "middle")]
+
+
+def test_a_scene_that_holds_still_is_updated_but_not_redrawn(app):
+    """While a scene times work on a worker the window keeps its last frame (drawing would
+    take the GIL and a core from the timing); events and update() go on."""
+    log = []
+    scene = Recorder("timing", log)
+    app.push(scene)
+    app.frame(0.016)
+    assert ("draw", "timing") in log
+    log.clear()
+    scene.holds_still = True
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_a, mod=0, unicode="a", scancode=0))
+    app.frame(0.016)
+    assert log == [("event", "timing"), ("update", "timing")]
 
 
 def test_escape_pops_the_scene_when_nobody_consumes_it(app):

@@ -270,13 +270,37 @@ def test_latent_level_measures_both_spaces_and_is_won_by_the_latent_drawing(app)
     assert pixel.complete and latent.complete and pixel.elapsed > 0 and latent.elapsed > 0
     assert 0 < latent.peak_bytes < pixel.peak_bytes  # measured, not assumed
     assert scene.message == ("latent.guessed", {"guess": 3.0, "x": scene.comparison["faster"]})
-    # each side is measured by its fastest step, each step timed on the worker
-    assert len(pixel.step_seconds) == len(latent.step_seconds) == scene.steps
-    faster = min(pixel.step_seconds) / min(latent.step_seconds)
+    # each side is measured by its fastest step of the turns timed after both runs
+    seconds = scene.timer.seconds
+    assert 0 < seconds["latent"] < seconds["pixel"]
+    faster = seconds["pixel"] / seconds["latent"]
     assert scene.final_score == pytest.approx(abs(np.log2(3.0 / faster)))  # the judge saw the green heart
     press(app, scene.check)
     assert scene.result[1] == scene.level.stars(scene.final_score)
     app.pop()
+
+
+def test_the_step_timer_takes_turns_and_keeps_each_sides_fastest_step(monkeypatch):
+    """After one untimed step each, the sides step in turns (so both share whatever else the
+    machine does); each side's time is its fastest step, read on the timer's clock."""
+    from types import SimpleNamespace
+
+    from game import run
+
+    clock, order = [0.0], []
+
+    def steps(side, costs):  # each step moves the clock on by its cost
+        for cost in costs:
+            order.append(side)
+            clock[0] += cost
+            yield cost
+
+    monkeypatch.setattr(run, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    timer = run.StepTimer({"pixel": steps("pixel", [9.0, 0.5, 0.3, 0.4]), "latent": steps("latent", [9.0, 0.2, 0.1, 0.2])},
+                          rounds=3)
+    assert timer.job.finished.wait(timeout=10) and timer.error is None
+    assert order == ["pixel", "latent"] + ["pixel", "latent"] * 3
+    assert timer.seconds == {"pixel": pytest.approx(0.3), "latent": pytest.approx(0.1)}
 
 
 def test_a_won_level_offers_next_and_checkpoints_show_only_played_scores(app):

@@ -13,6 +13,9 @@ from pygame_gui.elements import UIButton
 
 class Scene:
     opaque = True
+    # True while the scene times work on a worker: the window is then not redrawn (events and
+    # update() still run), so the render thread does not take the GIL and a core from the timing
+    holds_still = False
 
     def __init__(self, app):
         self.app = app

@@ -91,7 +91,7 @@ class FlawedScheduleLevel(LevelScene):
         return lambda: self.final_score is not None
 
     def workers(self):
-        return self.queue.workers()
+        return [self.queue]
 
     def update(self, dt):
         error = self.queue.poll()

@@ -1,5 +1,6 @@
 """Latent diffusion: the same prompt drawn in pixel space and in the autoencoder's latent
-space, one after the other, with the time and the memory of each measured live. Metric
+space, one after the other, with the time and the memory of each measured live, then one
+step of each network timed in turn while the window holds still (StepTimer). Metric
 judge_confidence: the judge's confidence in the latent drawing; speedup_guess: how far the
 player's guess, made before the run, lies from the measured speed-up, |log₂(guess / measured)|
 (1 = off by a factor of 2), counted when the judge recognises the latent drawing."""
@@ -9,13 +10,14 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
 
-from game.run import RunQueue, SamplingRun
+from game.run import RunQueue, SamplingRun, StepTimer
 from game.scenes.level import LevelScene
 from game.scenes.sampling_level import heat
 from game.widgets.image_view import draw_image
-from sim_core.sampling import sampler_for
+from sim_core.sampling import sample_progressive, sampler_for
 
 SIDES = ("pixel", "latent")
+TIMED_ROUNDS = 8  # one step of each side per round
 
 
 class LatentLevel(LevelScene):
@@ -32,8 +34,9 @@ class LatentLevel(LevelScene):
         self.guess_range = (guess["min"], guess["max"]) if guess else None
         self.guess = guess["start"] if guess else None
         self.prediction = None  # the guess as it stood when the run began
-        self.queue = RunQueue(SIDES, self.make_run)
+        self.queue = RunQueue(SIDES, self.make_run, trace_memory=True)
         self.decoded = None  # (step index, x̂₀ decoded from the latent side's latest step)
+        self.timer = None  # StepTimer once both runs are done
         self.final_score = None
         self.comparison = None  # {"faster": ×, "smaller": ×} once both sides have run
 
@@ -68,8 +71,10 @@ class LatentLevel(LevelScene):
         return self.queue.runs
 
     def start(self):
-        if self.queue.busy:
+        if self.queue.busy or self.holds_still:
             return
+        if self.timer is not None:  # its thread gone before tracing is switched on (MemoryTracing)
+            self.timer.job.join()
         for side in SIDES:
             model, error = self.app.try_model(latent=side == "latent")
             if error:
@@ -77,25 +82,37 @@ class LatentLevel(LevelScene):
                 return
         latent = self.app.latent_model  # its first decode's one-off costs stay out of the latent side's memory
         latent.decode(np.zeros((1, *latent.sample_shape), np.float32))
-        self.decoded = self.final_score = self.comparison = None
+        self.decoded = self.final_score = self.comparison = self.timer = None
         self.prediction = self.guess
         self.count_try()
         self.result, self.message = None, ("sampling.running", {})
         self.queue.start()
 
-    def make_run(self, side):
+    def sampling(self, side):
+        """(model, sampler, x_T, the prompt's encoding, rng) for one side's run."""
         model, _ = self.app.try_model(latent=side == "latent")
         rng = np.random.default_rng(self.level.target["seed"])
         x_T = rng.standard_normal((1, *model.sample_shape), dtype=np.float32)
-        sampler = sampler_for(model, "ddim", self.steps)
-        return SamplingRun(model, sampler, x_T, model.encode_prompt(self.prompt), self.guidance, rng, measure=True)
+        return model, sampler_for(model, "ddim", self.steps), x_T, model.encode_prompt(self.prompt), rng
+
+    def make_run(self, side):
+        model, sampler, x_T, cond, rng = self.sampling(side)
+        return SamplingRun(model, sampler, x_T, cond, self.guidance, rng, measure=True)
+
+    def timed_steps(self, side):
+        model, sampler, x_T, cond, rng = self.sampling(side)
+        return sample_progressive(model, x_T, model.schedule, sampler=sampler, guidance=self.guidance, cond=cond, rng=rng)
+
+    @property
+    def holds_still(self) -> bool:
+        return self.timer is not None and self.timer.running
 
     def demo(self):
         self.start()
         return lambda: self.final_score is not None
 
     def workers(self):
-        return self.queue.workers()
+        return [self.queue, self.timer]
 
     def update(self, dt):
         error = self.queue.poll()
@@ -104,24 +121,38 @@ class LatentLevel(LevelScene):
         latent = self.runs["latent"]
         if latent is not None and latent.steps and (self.decoded is None or self.decoded[0] != len(latent.steps)):
             self.decoded = (len(latent.steps), self.app.latent_model.decode(latent.steps[-1].pred_original_sample))
-        if latent is not None and latent.complete and self.final_score is None:
-            image = self.app.latent_model.decode(latent.final)
-            judge, error = self.app.try_judge()
-            if error is not None:
-                self.message, self.final_score = error, float("nan")
-                return
-            verdict = judge(image)[0]
-            agrees = verdict.agrees_with(self.prompt)
-            pixel = self.runs["pixel"]
-            self.comparison = {"faster": pixel.fastest_step_seconds / max(latent.fastest_step_seconds, 1e-9),
-                               "smaller": pixel.peak_bytes / max(latent.peak_bytes, 1)}
-            if self.level.objective["metric"] == "speedup_guess":
-                miss = abs(float(np.log2(self.prediction / self.comparison["faster"])))
-                self.final_score = miss if agrees else float("inf")
+        if latent is None or not latent.complete or self.final_score is not None:
+            return
+        if self.timer is None:
+            if self.message == ("latent.timing", {}):  # drawn: now the window may hold still
+                self.timer = StepTimer({side: self.timed_steps(side) for side in SIDES},
+                                       rounds=min(TIMED_ROUNDS, self.steps - 1))
             else:
-                self.final_score = verdict.confidence if agrees else 0.0
-            self.message = ("latent.guessed", {"guess": self.prediction, "x": self.comparison["faster"]}) \
-                if self.prediction is not None else ("latent.done", self.comparison_phrases())
+                self.message = ("latent.timing", {})
+        elif self.timer.error is not None:
+            self.message, self.final_score = ("lab.failed", {"reason": str(self.timer.error)}), float("nan")
+        elif not self.timer.running:
+            self.finish(latent)
+
+    def finish(self, latent):
+        """Both runs drawn and both networks timed: judge the latent drawing, score the guess."""
+        image = self.app.latent_model.decode(latent.final)
+        judge, error = self.app.try_judge()
+        if error is not None:
+            self.message, self.final_score = error, float("nan")
+            return
+        verdict = judge(image)[0]
+        agrees = verdict.agrees_with(self.prompt)
+        seconds = self.timer.seconds
+        self.comparison = {"faster": seconds["pixel"] / max(seconds["latent"], 1e-9),
+                           "smaller": self.runs["pixel"].peak_bytes / max(latent.peak_bytes, 1)}
+        if self.level.objective["metric"] == "speedup_guess":
+            miss = abs(float(np.log2(self.prediction / self.comparison["faster"])))
+            self.final_score = miss if agrees else float("inf")
+        else:
+            self.final_score = verdict.confidence if agrees else 0.0
+        self.message = ("latent.guessed", {"guess": self.prediction, "x": self.comparison["faster"]}) \
+            if self.prediction is not None else ("latent.done", self.comparison_phrases())
 
     def measured_text(self) -> str | None:  # the reveal stays, won or not
         if self.prediction is None:
@@ -183,8 +214,8 @@ class LatentLevel(LevelScene):
         lines = [tr("latent.progress", i=len(run.steps), n=run.total), tr("latent.seconds", seconds=run.elapsed)]
         if run.peak_bytes is not None:
             lines.append(tr("latent.memory", megabytes=run.peak_bytes / 2**20))
-        if run.complete:
-            lines.append(tr("latent.step", ms=run.fastest_step_seconds * 1000))
+        if self.timer is not None and self.timer.seconds is not None:
+            lines.append(tr("latent.step", ms=self.timer.seconds[side] * 1000))
         y = box.y + 300
         for line in lines:
             y = theme.text(surface, line, (box.x + 14, y), colour="accent" if run.complete else "text").bottom + 6
