@@ -5,12 +5,15 @@ import numpy as np
 
 
 def _conv():
-    from sim_core.model.layers import Conv2d
+    from sim_core.model.layers import Conv2d, upsample_nearest
 
     for stride, size in ((1, 4), (1, 16), (2, 4)):  # Winograd's 2×2 and 4×4 tiles, and im2col
         conv = Conv2d(1, 1, 3, stride)
         conv.weight, conv.bias = np.zeros((1, 1, 3, 3), np.float32), np.zeros(1, np.float32)
         conv(np.zeros((1, 1, size, size), np.float32))
+    x = np.zeros((2, 2, 2, 2), np.float32)
+    upsample_nearest(x)  # into a new array (the autoencoder) and into channels of one (the U-Net's decoder)
+    upsample_nearest(x, np.zeros((2, 3, 4, 4), np.float32)[:, :2])
 
 
 def _norm():

@@ -306,10 +306,14 @@ import numpy as np
 from sim_core.warmup import WARMUPS
 from sim_core.model import load_latent_model, load_model
 
+from sim_core._numba import parallel_kernel
+
 def signatures():
-    return {(name, key): len(value.signatures) for name, module in list(sys.modules.items())
+    return {(name, key, kind): len(dispatcher.signatures) for name, module in list(sys.modules.items())
             if name.startswith("sim_core") for key, value in vars(module).items()
-            if isinstance(value, numba.core.registry.CPUDispatcher)}
+            for kind, dispatcher in ((("njit", value),) if isinstance(value, numba.core.registry.CPUDispatcher) else
+                                     (("parallel", value.parallel), ("serial", value.serial))
+                                     if isinstance(value, parallel_kernel) else ())}
 
 for warm in WARMUPS:
     warm()

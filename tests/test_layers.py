@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from sim_core._numba import numba
 from sim_core.model.blas import matmul_into
-from sim_core.model.layers import Conv2d, GroupNorm, _group_norm_kernel, conv2d_reference
+from sim_core.model.layers import Conv2d, GroupNorm, _group_norm_kernel, conv2d_reference, upsample_nearest
 
 
 # 3×3 stride 1 from 16 pixels a side: Winograd's 4×4 tiles (sizes that are and are not multiples of 4)
@@ -121,3 +121,17 @@ def test_matmul_into_refuses_shapes_numpy_would():
         matmul_into(a, b, np.empty((2, 3, 6), np.float32))
     with pytest.raises(ValueError, match="does not make"):
         matmul_into(np.ones((2, 3, 4), np.float32), np.ones((3, 4, 6), np.float32), np.empty((3, 3, 6), np.float32))
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 3, 7), (1, 4, 8, 8)])
+def test_upsample_nearest_is_torchs_into_a_channel_slice_too(shape):
+    """Into a fresh array, and into the first channels of a larger one (the decoder's input,
+    whose other channels are the skip): the rest stays as it was."""
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    expected = F.interpolate(torch.from_numpy(x), scale_factor=2, mode="nearest").numpy()
+    np.testing.assert_array_equal(upsample_nearest(x), expected)
+    n, c, h, w = shape
+    out = np.full((n, c + 3, 2 * h, 2 * w), 7.0, np.float32)
+    upsample_nearest(x, out[:, :c])
+    np.testing.assert_array_equal(out[:, :c], expected)
+    assert (out[:, c:] == 7.0).all()

@@ -535,9 +535,22 @@ def timestep_embedding(t, dim: int):
     return np.concatenate([np.sin(args), np.cos(args)], axis=1)
 
 
+@parallel_kernel
+def _upsample_kernel(x, out):  # pragma: no cover  (compiled)
+    """out[n, c, 2i + a, 2j + b] = x[n, c, i, j] for a, b in {0, 1}, plane by plane."""
+    n_img, channels, h, w = x.shape
+    for item in prange(n_img * channels):
+        n, c = item // channels, item % channels
+        for i in range(h):
+            for j in range(w):
+                out[n, c, 2 * i, 2 * j] = out[n, c, 2 * i, 2 * j + 1] = x[n, c, i, j]
+            out[n, c, 2 * i + 1] = out[n, c, 2 * i]
+
+
 def upsample_nearest(x, out=None):
-    """Each pixel becomes 2×2 (one copy, written into `out` when given)."""
+    """Each pixel becomes 2×2 (one copy, written into `out` when given). (numpy's broadcast
+    copy, with its inner loops of 2, took 0.37 ms of a 12 ms U-Net evaluation per call.)"""
     n, c, h, w = x.shape
-    out = np.empty((n, c, 2 * h, 2 * w), dtype=x.dtype) if out is None else out
-    out.reshape(n, c, h, 2, w, 2)[...] = x[:, :, :, None, :, None]
+    out = np.empty((n, c, 2 * h, 2 * w), dtype=np.float32) if out is None else out
+    _upsample_kernel(np.ascontiguousarray(x, dtype=np.float32), out)
     return out
