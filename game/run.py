@@ -62,7 +62,22 @@ class MemoryTracing:
             self.own = False
 
 
-class SamplingRun:
+class OnAWorker:
+    """What is computed by `self.job` (a Job): whether it runs, the error it ended on, cancel."""
+
+    @property
+    def running(self) -> bool:
+        return not self.job.done
+
+    @property
+    def error(self):
+        return self.job.error
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+
+class SamplingRun(OnAWorker):
     """Sample from x_start at sampler.timesteps[start_index] down to x_0 on a worker; the
     render thread calls poll() each frame and reads `steps` (SampleStep records)."""
 
@@ -95,14 +110,6 @@ class SamplingRun:
         self.job = Job(work)
 
     @property
-    def running(self) -> bool:
-        return not self.job.done
-
-    @property
-    def error(self):
-        return self.job.error
-
-    @property
     def complete(self) -> bool:
         return self.job.done and self.job.error is None and len(self.steps) == self.total
 
@@ -124,9 +131,6 @@ class SamplingRun:
         else:
             self.steps.extend(self.job.poll())
 
-    def cancel(self) -> None:
-        self.job.cancel()
-
     def stalled(self, seconds: float) -> bool:
         """Still running, but no step for `seconds` (a hung model call)."""
         return self.running and time.perf_counter() - self.progressed > seconds
@@ -140,7 +144,7 @@ class SamplingRun:
         return {**numbers, "t": step.t, "tp": f"t' = {tp}" if tp >= 0 else "$x_0$"}
 
 
-class StepTimer:
+class StepTimer(OnAWorker):
     """What one sampling step of each side costs: on a worker, one step of each side in turn,
     `rounds` times (after an untimed one each: a first call's one-off costs); `seconds[side]`
     is its fastest step (timeit's advice, the minimum). Taking turns gives every side the same
@@ -166,16 +170,6 @@ class StepTimer:
 
         self.job = Job(work)
 
-    @property
-    def running(self) -> bool:
-        return not self.job.done
-
-    @property
-    def error(self):
-        return self.job.error
-
-    def cancel(self) -> None:
-        self.job.cancel()
 
 
 class RunQueue:
