@@ -52,4 +52,6 @@ class Job:
 
     @property
     def done(self) -> bool:
-        return self.finished.is_set()
+        """The work has ended and poll() has taken everything it reported. (Ended alone let a
+        caller stop polling one step short: a finished 5-step run showed 4.)"""
+        return self.finished.is_set() and self.items.empty()

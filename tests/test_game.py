@@ -425,6 +425,17 @@ def test_lab_runs_the_steps_its_label_shows(app):
     assert len(lab.run.steps) == 5
 
 
+def test_a_job_is_done_only_once_everything_it_reported_is_taken():
+    """CI once saw a finished 5-step lab run with 4 steps: the run read as ended while its last
+    report still sat in the queue, and nobody polled again."""
+    from game.worker import Job
+
+    job = Job(lambda report, cancelled: [report(i) for i in range(5)])
+    job.finished.wait(10)
+    assert not job.done
+    assert job.poll() == [0, 1, 2, 3, 4] and job.done
+
+
 def test_menus_show_option_names_in_the_players_language_and_keep_their_ids(app):
     """Level 3 and level 10 showed "linear", "cosine", "moons" in the Spanish game."""
     from game.levels import load_campaign
