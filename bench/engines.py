@@ -76,8 +76,10 @@ class Engines:
         for batch in (1, 2):
             path = export_onnx(twin.net, batch, folder)
             self.ort[batch] = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            # f32: on a CPU with AVX-512 BF16 OpenVINO otherwise computes in bfloat16 (off by 2e-2)
             self.ov[batch] = core.compile_model(str(path), "CPU", {"INFERENCE_NUM_THREADS": threads,
-                                                                   "PERFORMANCE_HINT": "LATENCY"})
+                                                                   "PERFORMANCE_HINT": "LATENCY",
+                                                                   "INFERENCE_PRECISION_HINT": "f32"})
 
     def call(self, engine: str, x, t, cond):
         if engine == "ours":

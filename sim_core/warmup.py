@@ -24,6 +24,13 @@ def _norm():
     norm(np.zeros((1, 1, 2, 2), np.float32), silu=True)
 
 
+def _attention():
+    from sim_core.model.layers import attend, softmax_columns
+
+    attend(np.zeros((1, 6, 4), np.float32), 2)
+    softmax_columns(np.zeros((1, 2, 4), np.float32))
+
+
 def _forward():
     from sim_core.forward import scaled_sum
 
@@ -38,7 +45,7 @@ def _toy():
     ToyDenoiser(make_schedule("linear", 10), np.zeros((4, 2), np.float32), hidden=4).train(1, batch=2)
 
 
-WARMUPS = (_conv, _norm, _forward, _toy)  # every kernel signature the models use
+WARMUPS = (_conv, _norm, _attention, _forward, _toy)  # every kernel signature the models use
 
 
 def compile_kernels(report=None) -> None:

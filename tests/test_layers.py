@@ -5,7 +5,16 @@ import torch.nn.functional as F
 
 from sim_core._numba import numba
 from sim_core.model.blas import matmul_into
-from sim_core.model.layers import Conv2d, GroupNorm, _group_norm_kernel, conv2d_reference, upsample_nearest
+from sim_core.model.layers import (
+    Conv2d,
+    GroupNorm,
+    _group_norm_kernel,
+    attend,
+    attend_reference,
+    conv2d_reference,
+    softmax_columns,
+    upsample_nearest,
+)
 
 
 # 3×3 stride 1 from 16 pixels a side: Winograd's 4×4 tiles (sizes that are and are not multiples of 4)
@@ -90,6 +99,29 @@ def test_matmul_into_is_numpys_matmul_on_any_threads(threads, a_shape, b_shape):
     finally:
         numba.set_num_threads(before)
     np.testing.assert_allclose(out, a @ b, atol=1e-5)
+    before = out.copy()
+    matmul_into(a, b, out, accumulate=True)
+    np.testing.assert_allclose(out, before + a @ b, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape, scale", [((3, 7, 21), 1.0), ((2, 64, 64), 30.0), ((4, 1, 5), 1.0)])
+def test_softmax_columns_is_torchs_softmax_down_each_column(shape, scale):
+    """Its exp is a polynomial: equal to torch's float64 softmax within 1e-6, with scores up to
+    ±100 (differences past e^−87, float32's floor, included) and a column of one key."""
+    s = (np.random.default_rng(5).standard_normal(shape) * scale).astype(np.float32)
+    expected = torch.softmax(torch.from_numpy(s).double(), dim=1).numpy()
+    np.testing.assert_allclose(softmax_columns(s.copy()), expected, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("heads", [1, 4])
+def test_attend_kernel_is_its_numpy_reference_and_torchs_attention(heads):
+    rng = np.random.default_rng(6)
+    qkv = rng.standard_normal((2, 3 * 64, 20), dtype=np.float32)
+    expected = attend_reference(qkv, heads)
+    np.testing.assert_allclose(attend(qkv, heads), expected, atol=1e-5)
+    q, k, v = (torch.from_numpy(part).reshape(2, heads, -1, 20).transpose(-1, -2) for part in np.split(qkv, 3, axis=1))
+    torch_out = F.scaled_dot_product_attention(q, k, v, scale=1.0).transpose(-1, -2).reshape(2, 64, 20)
+    np.testing.assert_allclose(expected, torch_out.numpy(), atol=1e-5)
 
 
 def test_a_parallel_kernel_and_its_serial_twin_agree():

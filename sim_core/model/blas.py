@@ -17,7 +17,7 @@ import numpy as np
 from sim_core._numba import numba, parallel_kernel, prange
 
 SGEMM = "scipy_cblas_sgemm64_"
-ROW_MAJOR, NO_TRANS = 101, 111
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
 def _numpy_openblas():
@@ -39,24 +39,26 @@ def _numpy_openblas():
 
 
 _lib = _numpy_openblas()
+HAVE_SGEMM = _lib is not None  # kernels may call `sgemm` (else they must not be compiled)
 if _lib is not None:
     _get_blas_threads, _set_blas_threads = _lib.scipy_openblas_get_num_threads64_, _lib.scipy_openblas_set_num_threads64_
 types = numba.types
 _i64 = types.int64
-# cblas_sgemm(order, trans_a, trans_b, M, N, K, α, A, lda, B, ldb, β, C, ldc): C = α·A B + β·C
-_sgemm = types.ExternalFunction(SGEMM, types.void(types.int32, types.int32, types.int32, _i64, _i64, _i64, types.float32,
+# cblas_sgemm(order, trans_a, trans_b, M, N, K, α, A, lda, B, ldb, β, C, ldc): C = α·op(A) op(B) + β·C,
+# callable from numba kernels (pointers: array.ctypes)
+sgemm = types.ExternalFunction(SGEMM, types.void(types.int32, types.int32, types.int32, _i64, _i64, _i64, types.float32,
                                                   types.voidptr, _i64, types.voidptr, _i64, types.float32, types.voidptr, _i64))
 
 
 @parallel_kernel
-def _matmul_kernel(a, b, out):  # pragma: no cover  (compiled)
-    """out[s] = a[s or 0] @ b[s or 0] for each s of the stack (an operand of one matrix serves
-    them all), the products shared out among the threads."""
+def _matmul_kernel(a, b, beta, out):  # pragma: no cover  (compiled)
+    """out[s] = a[s or 0] @ b[s or 0] + β·out[s] for each s of the stack (an operand of one
+    matrix serves them all), the products shared out among the threads."""
     count, m, k, n = out.shape[0], a.shape[1], a.shape[2], out.shape[2]
     for item in prange(count):
         ai, bi = item % a.shape[0], item % b.shape[0]  # an operand of one matrix: 0
-        _sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, np.float32(1.0), a[ai].ctypes, k,
-               b[bi].ctypes, n, np.float32(0.0), out[item].ctypes, n)
+        sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, np.float32(1.0), a[ai].ctypes, k,
+              b[bi].ctypes, n, beta, out[item].ctypes, n)
 
 
 def _matrices_contiguous(stack) -> bool:
@@ -65,14 +67,18 @@ def _matrices_contiguous(stack) -> bool:
     return stack.dtype == np.float32 and stack.strides[2] == 4 and stack.strides[1] == 4 * stack.shape[2]
 
 
-def matmul_into(a, b, out) -> np.ndarray:
+def matmul_into(a, b, out, accumulate: bool = False) -> np.ndarray:
     """np.matmul(a, b, out=out) for float32 stacks (S or 1, M, K) @ (S or 1, K, N) → (S, M, N), on
-    the calling thread's numba threads when numpy's BLAS is OpenBLAS (else numpy's matmul)."""
+    the calling thread's numba threads when numpy's BLAS is OpenBLAS (else numpy's matmul).
+    accumulate: out += a @ b instead (a bias or a residual already in out costs no pass of its own)."""
     stacks = {len(a), len(b)} - {1}
     if not (a.ndim == b.ndim == out.ndim == 3 and a.shape[2] == b.shape[1] and len(stacks) <= 1
             and out.shape == (max(len(a), len(b)), a.shape[1], b.shape[2]) and out.dtype == np.float32):
         raise ValueError(f"matmul_into: {a.shape} @ {b.shape} does not make float32 {out.shape}")
     if _lib is None:
+        if accumulate:
+            out += np.matmul(a, b)
+            return out
         return np.matmul(a, b, out=out)
     if not _matrices_contiguous(out):
         raise ValueError("out's matrices must be C-contiguous")
@@ -81,7 +87,7 @@ def matmul_into(a, b, out) -> np.ndarray:
     if not _matrices_contiguous(b):
         b = np.ascontiguousarray(b, dtype=np.float32)
     with one_blas_thread():
-        _matmul_kernel(a, b, out)
+        _matmul_kernel(a, b, np.float32(accumulate), out)
     return out
 
 

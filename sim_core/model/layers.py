@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from sim_core._numba import layer_kernel, parallel_kernel, prange
-from sim_core.model.blas import matmul_into
+from sim_core.model.blas import HAVE_SGEMM, NO_TRANS, ROW_MAJOR, TRANS, matmul_into, sgemm
 
 
 class Module:
@@ -509,6 +509,100 @@ def softmax(x, axis=-1):
     np.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e
+
+
+_LOG2E, _LN2 = np.float32(1 / math.log(2)), np.float32(math.log(2))
+
+
+@layer_kernel
+def _exp_parts(x):  # pragma: no cover  (compiled, inlined)
+    """e^x = p·2^n for x ≤ 0 (x below −87 taken as −87: e^−87 ≈ 1.6e−38, the float32 floor):
+    n = round(x·log₂e), r = x − n·ln 2 (|r| ≤ ½ln 2), p = e^r by its Taylor series to r⁷
+    (relative error < 2e−7). Only multiplies and adds, so the loops that call it vectorise
+    (numba's own exp is a scalar libm call per element)."""
+    x = np.float32(-87.0) if x < np.float32(-87.0) else x
+    n = np.floor(x * _LOG2E + np.float32(0.5))
+    r = x - n * _LN2
+    p = np.float32(1 / 5040)
+    for c in (1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1.0, 1.0):
+        p = p * r + np.float32(c)
+    return p, np.int32(n)
+
+
+@layer_kernel
+def _softmax_columns(s, work):  # pragma: no cover  (compiled, inlined)
+    """s (K, Q) in place: softmax down each column, exp(s − max) / Σ exp(s − max) over the K
+    rows (the keys), each pass a loop along a row (the queries) that vectorises. work: float32
+    (3, Q) scratch (the column maxima, then the sums; the powers of two as int32 bits)."""
+    peak, total, bits = work[0], work[1], work[2].view(np.int32)
+    scale = work[2]  # 2^n: the float32 whose exponent bits are n + 127
+    peak[:] = s[0]
+    for j in range(1, s.shape[0]):
+        for i in range(s.shape[1]):
+            peak[i] = s[j, i] if s[j, i] > peak[i] else peak[i]
+    total[:] = 0
+    for j in range(s.shape[0]):
+        for i in range(s.shape[1]):
+            p, n = _exp_parts(s[j, i] - peak[i])
+            bits[i] = (n + 127) << 23
+            s[j, i] = p * scale[i]
+            total[i] += s[j, i]
+    for j in range(s.shape[0]):
+        for i in range(s.shape[1]):
+            s[j, i] /= total[i]
+
+
+@parallel_kernel
+def _softmax_columns_kernel(s, work):  # pragma: no cover  (compiled)
+    """_softmax_columns for each matrix of the stack s (S, K, Q), shared out among the threads."""
+    for item in prange(s.shape[0]):
+        _softmax_columns(s[item], work[item])
+
+
+def softmax_columns(s):
+    """softmax(s, axis=1) of a float32 stack (S, K, Q), in place: over each column's K entries."""
+    _softmax_columns_kernel(s, scratch("softmax.work", (len(s), 3, s.shape[2])))
+    return s
+
+
+@parallel_kernel
+def _attend_kernel(qkv, heads, scores, work, out):  # pragma: no cover  (compiled)
+    """out[n, hd:(h+1)d] = v_h softmax(k_hᵀ q_h) for image n and head h, softmax down each column:
+    q_h, k_h, v_h the (d, P) rows hd…(h+1)d of the q, k and v thirds of qkv[n] (3C, P). The
+    (P, P) scores, keys down and queries across, in scores[n·heads + h]; images and heads
+    shared out among the threads, each with its two products (BLAS) and its softmax."""
+    n_img, c3, p = qkv.shape
+    c = c3 // 3
+    d = c // heads
+    for item in prange(n_img * heads):
+        n, h = item // heads, item % heads
+        q, k, v = qkv[n, h * d:(h + 1) * d], qkv[n, c + h * d:c + (h + 1) * d], qkv[n, 2 * c + h * d:2 * c + (h + 1) * d]
+        st = scores[item]
+        sgemm(ROW_MAJOR, TRANS, NO_TRANS, p, p, d, np.float32(1.0), k.ctypes, p, q.ctypes, p, np.float32(0.0), st.ctypes, p)
+        _softmax_columns(st, work[item])
+        sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, d, p, p, np.float32(1.0), v.ctypes, p, st.ctypes, p, np.float32(0.0),
+              out[n, h * d:(h + 1) * d].ctypes, p)
+
+
+def attend(qkv, heads: int):
+    """Multi-head attention of P positions to themselves, channels first: qkv (N, 3C, P) holds
+    q (already divided by √d), k and v; returns (N, C, P) with head h's rows v_h softmax(k_hᵀ q_h).
+    One kernel per call where numpy's BLAS can be called from numba (else attend_reference)."""
+    if not HAVE_SGEMM:
+        return attend_reference(qkv, heads)
+    n, c3, p = qkv.shape
+    out = np.empty((n, c3 // 3, p), dtype=np.float32)
+    _attend_kernel(np.ascontiguousarray(qkv, dtype=np.float32), heads, scratch("attend.scores", (n * heads, p, p)),
+                   scratch("attend.work", (n * heads, 3, p)), out)
+    return out
+
+
+def attend_reference(qkv, heads: int):
+    """attend in numpy: the products per head through matmul, softmax along the keys."""
+    n, c3, p = qkv.shape
+    q, k, v = (part.reshape(n, heads, -1, p) for part in np.split(qkv, 3, axis=1))
+    weights = softmax(np.swapaxes(q, -1, -2) @ k)  # (N, heads, queries, keys)
+    return (v @ np.swapaxes(weights, -1, -2)).reshape(n, -1, p)
 
 
 def attention(q, k, v):

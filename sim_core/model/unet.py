@@ -20,10 +20,11 @@ from sim_core.model.layers import (
     LayerNorm,
     Linear,
     Module,
+    attend,
     attention,
     merge_heads,
     silu,
-    softmax,
+    softmax_columns,
     split_heads,
     timestep_embedding,
     upsample_nearest,
@@ -79,20 +80,17 @@ class Attention(Module):
         return self.kept("qkv", make, parts)
 
     def self_attention(self, x):
-        """softmax(q kᵀ/√d) v per head, channels first: q, k, v are (d, pixels) per head, so
-        the scores are qᵀk and the output v·softmaxᵀ; no token-major copies."""
+        """x + W_o·attend(W_qkv·GN(x) + b_qkv) + b_o, channels first: q, k, v are (d, pixels)
+        per head, so the scores are kᵀq and the output v·softmax; no token-major copies. The
+        biases and the residual start in the products' outputs (matmul_into accumulates)."""
         n, c, h, w = x.shape
-        heads, d = self.heads, c // self.heads
         weight, bias = self.qkv()
-        qkv = matmul_into(weight[None], self.norm(x).reshape(n, c, h * w), np.empty((n, 3 * c, h * w), np.float32))
-        qkv += bias
-        q, k, v = (qkv[:, i * c:(i + 1) * c].reshape(n, heads, d, h * w) for i in range(3))
-        weights = softmax(np.swapaxes(q, -1, -2) @ k)  # (N, heads, pixels, pixels)
-        o = matmul_into(self.out.weight[None], (v @ np.swapaxes(weights, -1, -2)).reshape(n, c, h * w),
-                        np.empty((n, c, h * w), np.float32))
-        o += self.out.bias[:, None]
-        o += x.reshape(n, c, h * w)
-        return o.reshape(n, c, h, w)
+        qkv = np.empty((n, 3 * c, h * w), np.float32)
+        qkv[:] = bias
+        matmul_into(weight[None], self.norm(x).reshape(n, c, h * w), qkv, accumulate=True)
+        out = x.reshape(n, c, h * w) + self.out.bias[:, None]
+        matmul_into(self.out.weight[None], attend(qkv, self.heads), out, accumulate=True)
+        return out.reshape(n, c, h, w)
 
     def prompt_projections(self, context):
         """For each head, the prompt's keys with W_q folded in, (N, heads·L, C), their biases
@@ -121,13 +119,15 @@ class Attention(Module):
         n, c, h, w = x.shape
         keys, key_bias, values = self.prompt_projections(context)
         heads, length = key_bias.shape[1:3]
-        scores = (keys @ self.norm(x).reshape(n, c, h * w)).reshape(n, heads, length, h * w) + key_bias
-        weights = softmax(scores, axis=2)  # over each head's L keys
-        if capture is not None:
-            capture[name] = weights.mean(axis=1).transpose(0, 2, 1)  # (N, pixels, keys), averaged over heads
-        o = values @ weights.reshape(n, heads * length, h * w)
-        o += self.out.bias[:, None]
-        return x + o.reshape(n, c, h, w)
+        weights = np.empty((n, heads * length, h * w), np.float32)
+        weights[:] = key_bias.reshape(n, heads * length, 1)
+        matmul_into(keys, self.norm(x).reshape(n, c, h * w), weights, accumulate=True)  # the scores
+        softmax_columns(weights.reshape(n * heads, length, h * w))  # over each head's L keys
+        if capture is not None:  # (N, pixels, keys), averaged over heads
+            capture[name] = weights.reshape(n, heads, length, h * w).mean(axis=1).transpose(0, 2, 1)
+        out = x.reshape(n, c, h * w) + self.out.bias[:, None]
+        matmul_into(values, weights, out, accumulate=True)
+        return out.reshape(n, c, h, w)
 
 
 class MultiheadSelfAttention(Module):
