@@ -77,7 +77,7 @@ def unet_flops(model, x, t, cond) -> float:
         return linear_call(self, inp)
 
     def attention(self, inp, context=None, *args, **kwargs):
-        n, c, h, w = inp.shape
+        n, h, w, c = inp.shape  # channels-last inside the network
         keys, dim = (h * w, c) if context is None else context.shape[1:]
         before = count[0]
         out = attention_call(self, inp, context, *args, **kwargs)
@@ -94,16 +94,16 @@ def unet_flops(model, x, t, cond) -> float:
 
 
 def convolution_products(model, x, t, cond) -> list:
-    """The (kernels, columns) pairs of every k×k convolution of one evaluation, as Conv2d
-    multiplies them (Winograd's 16 products, or im2col's one): timing their products alone
-    gives the floor that BLAS sets under this way of computing the U-Net."""
+    """The (columns, kernels) pairs of every k×k convolution of one evaluation, as Conv2d
+    multiplies them (Winograd's 16 or 36 products, or im2col's one per image): timing their
+    products alone gives the floor that BLAS sets under this way of computing the U-Net."""
     from sim_core.model import layers
 
     pairs, conv_call = [], layers.Conv2d.__call__
 
     def conv(self, inp, norm=None, **kwargs):
         if self.k > 1:
-            pairs.append((self.matrix(layers.winograd_tile(*inp.shape[2:])), self.columns(inp if norm is None else norm(inp, silu=True))))
+            pairs.append((self.columns(inp if norm is None else norm(inp, silu=True)), self.matrix(layers.winograd_tile(*inp.shape[1:3]))))
         return conv_call(self, inp, norm=norm, **kwargs)
 
     layers.Conv2d.__call__ = conv
@@ -170,8 +170,8 @@ def main():
 
     # the floor that BLAS sets: the batch-2 convolutions' products alone
     pairs = convolution_products(model, x, 500, c)
-    floor, theirs = side_by_side(lambda: [m @ cols for m, cols in pairs], lambda: twin(x, 500, c), repeat=11)
-    products = sum(2 * (m @ cols).size * m.shape[-1] for m, cols in pairs)
+    floor, theirs = side_by_side(lambda: [cols @ m for cols, m in pairs], lambda: twin(x, 500, c), repeat=11)
+    products = sum(2 * (cols @ m).size * cols.shape[-1] for cols, m in pairs)
     rows.append(("the 3×3 convolutions' matrix products alone, batch 2 (BLAS floor)", floor, theirs,
                  f"{products / floor / 1e9:.1f} GFLOP/s; right column: torch's whole evaluation"))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim_core.model.layers import Conv2d, Linear, Module, silu, softmax
+from sim_core.model.layers import Conv2d, Linear, Module, channels_last, silu, softmax
 from sim_core.model.weights import ModelLoadError, read_card, read_weights
 from sim_core.resources import assets
 from sim_core.worlds.shapes import VOCABULARY
@@ -33,9 +33,10 @@ class JudgeNet(Module):
         self.shape_head = Linear(cin, num_shapes + 1)
 
     def __call__(self, x):
+        x = channels_last(x)
         for conv in self.convs:
             x = silu(conv(x))
-        features = x.mean(axis=(2, 3))
+        features = x.mean(axis=(1, 2))
         return softmax(self.color_head(features)), softmax(self.shape_head(features))
 
 

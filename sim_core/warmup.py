@@ -10,10 +10,10 @@ def _conv():
     for stride, size in ((1, 4), (1, 16), (2, 4)):  # Winograd's 2×2 and 4×4 tiles, and im2col
         conv = Conv2d(1, 1, 3, stride)
         conv.weight, conv.bias = np.zeros((1, 1, 3, 3), np.float32), np.zeros(1, np.float32)
-        conv(np.zeros((1, 1, size, size), np.float32))
+        conv(np.zeros((1, size, size, 1), np.float32))  # channels-last, as inside the networks
     x = np.zeros((2, 2, 2, 2), np.float32)
     upsample_nearest(x)  # into a new array (the autoencoder) and into channels of one (the U-Net's decoder)
-    upsample_nearest(x, np.zeros((2, 3, 4, 4), np.float32)[:, :2])
+    upsample_nearest(x, np.zeros((2, 4, 4, 3), np.float32))
 
 
 def _norm():
@@ -21,13 +21,13 @@ def _norm():
 
     norm = GroupNorm(1, 1)
     norm.weight, norm.bias = np.ones(1, np.float32), np.zeros(1, np.float32)
-    norm(np.zeros((1, 1, 2, 2), np.float32), silu=True)
+    norm(np.zeros((1, 2, 2, 1), np.float32), silu=True)
 
 
 def _attention():
     from sim_core.model.layers import attend, softmax_columns
 
-    attend(np.zeros((1, 6, 4), np.float32), 2)
+    attend(np.zeros((1, 4, 6), np.float32), 2)
     softmax_columns(np.zeros((1, 2, 4), np.float32))
 
 

@@ -11,7 +11,7 @@ keeps the latents bounded, and the scaling factor is measured at export.
 
 import numpy as np
 
-from sim_core.model.layers import Conv2d, GroupNorm, Module, upsample_nearest
+from sim_core.model.layers import Conv2d, GroupNorm, Module, channels_first, channels_last, upsample_nearest
 from sim_core.model.unet import GROUPS, ResBlock
 
 
@@ -26,12 +26,12 @@ class Encoder(Module):
         self.conv_out = Conv2d(c1, latent_channels, 3)
 
     def __call__(self, x):
-        h = self.conv_in(x)
+        h = self.conv_in(channels_last(x))
         for i, res in enumerate(self.res):
             h = res(h)
             if i < len(self.downsample):
                 h = self.downsample[i](h)
-        return self.conv_out(h, norm=self.norm_out)
+        return channels_first(self.conv_out(h, norm=self.norm_out))
 
 
 class Decoder(Module):
@@ -45,12 +45,12 @@ class Decoder(Module):
         self.conv_out = Conv2d(c0, out_channels, 3)
 
     def __call__(self, z):
-        h = self.conv_in(z)
+        h = self.conv_in(channels_last(z))
         for i, res in enumerate(self.res):
             h = res(h)
             if i < len(self.upsample):
                 h = self.upsample[i](upsample_nearest(h))
-        return self.conv_out(h, norm=self.norm_out)
+        return channels_first(self.conv_out(h, norm=self.norm_out))
 
 
 class Autoencoder(Module):

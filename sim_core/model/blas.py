@@ -51,14 +51,17 @@ sgemm = types.ExternalFunction(SGEMM, types.void(types.int32, types.int32, types
 
 
 @parallel_kernel
-def _matmul_kernel(a, b, beta, out):  # pragma: no cover  (compiled)
-    """out[s] = a[s or 0] @ b[s or 0] + β·out[s] for each s of the stack (an operand of one
-    matrix serves them all), the products shared out among the threads."""
-    count, m, k, n = out.shape[0], a.shape[1], a.shape[2], out.shape[2]
+def _matmul_kernel(a, b, transpose_a, transpose_b, beta, out):  # pragma: no cover  (compiled)
+    """out[s] = op(a[s or 0]) @ op(b[s or 0]) + β·out[s] for each s of the stack (an operand of
+    one matrix serves them all), op a matrix or, when asked, its transpose; the products
+    shared out among the threads."""
+    count, m, n = out.shape
+    k = a.shape[1] if transpose_a else a.shape[2]
+    op_a, op_b = TRANS if transpose_a else NO_TRANS, TRANS if transpose_b else NO_TRANS
     for item in prange(count):
         ai, bi = item % a.shape[0], item % b.shape[0]  # an operand of one matrix: 0
-        sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, np.float32(1.0), a[ai].ctypes, k,
-              b[bi].ctypes, n, beta, out[item].ctypes, n)
+        sgemm(ROW_MAJOR, op_a, op_b, m, n, k, np.float32(1.0), a[ai].ctypes, a.shape[2],
+              b[bi].ctypes, b.shape[2], beta, out[item].ctypes, n)
 
 
 def _matrices_contiguous(stack) -> bool:
@@ -67,10 +70,21 @@ def _matrices_contiguous(stack) -> bool:
     return stack.dtype == np.float32 and stack.strides[2] == 4 and stack.strides[1] == 4 * stack.shape[2]
 
 
+def _as_stored(stack):
+    """The C-contiguous matrices BLAS reads for an operand, and whether it reads them
+    transposed: a transposed view (np.swapaxes) costs no copy."""
+    if _matrices_contiguous(stack):
+        return stack, False
+    if _matrices_contiguous(np.swapaxes(stack, 1, 2)):
+        return np.swapaxes(stack, 1, 2), True
+    return np.ascontiguousarray(stack, dtype=np.float32), False
+
+
 def matmul_into(a, b, out, accumulate: bool = False) -> np.ndarray:
     """np.matmul(a, b, out=out) for float32 stacks (S or 1, M, K) @ (S or 1, K, N) → (S, M, N), on
     the calling thread's numba threads when numpy's BLAS is OpenBLAS (else numpy's matmul).
-    accumulate: out += a @ b instead (a bias or a residual already in out costs no pass of its own)."""
+    An operand may be a transposed view. accumulate: out += a @ b instead (a bias or a
+    residual already in out costs no pass of its own)."""
     stacks = {len(a), len(b)} - {1}
     if not (a.ndim == b.ndim == out.ndim == 3 and a.shape[2] == b.shape[1] and len(stacks) <= 1
             and out.shape == (max(len(a), len(b)), a.shape[1], b.shape[2]) and out.dtype == np.float32):
@@ -82,12 +96,9 @@ def matmul_into(a, b, out, accumulate: bool = False) -> np.ndarray:
         return np.matmul(a, b, out=out)
     if not _matrices_contiguous(out):
         raise ValueError("out's matrices must be C-contiguous")
-    if not _matrices_contiguous(a):
-        a = np.ascontiguousarray(a, dtype=np.float32)
-    if not _matrices_contiguous(b):
-        b = np.ascontiguousarray(b, dtype=np.float32)
+    (a, transpose_a), (b, transpose_b) = _as_stored(a), _as_stored(b)
     with one_blas_thread():
-        _matmul_kernel(a, b, np.float32(accumulate), out)
+        _matmul_kernel(a, b, transpose_a, transpose_b, np.float32(accumulate), out)
     return out
 
 

@@ -1,5 +1,9 @@
 """The U-Net's layers in numpy, each a few lines to compare with its torch twin
-(training/unet_torch.py). Arrays are float32; images NCHW; token sequences (N, L, D).
+(training/unet_torch.py). Arrays are float32; token sequences (N, L, D); images inside the
+networks channels-last, (N, H, W, C), as CPU inference engines lay them out: the loops of the
+Winograd transforms, GroupNorm and attention then run along contiguous channels and
+vectorise (3–5× faster than along the rows of channels-first planes, measured). The
+networks take and return NCHW, as torch does; weights keep torch's shapes.
 
 A `Module` declares its parameters by name and shape and holds its children as
 attributes, so a torch state_dict maps onto it name for name ("down.1.res.conv1.weight").
@@ -73,37 +77,37 @@ class Linear(Module):
         return x @ self.weight.T + self.bias
 
 
-@layer_kernel
-def _im2col_kernel(x, k, stride, pad, h, w, cols):  # pragma: no cover  (compiled)
-    """cols[n, (di·k + dj)·C + c, i·W_out + j] = x[n, c, i·stride + di − pad, j·stride + dj − pad]
-    (0 outside the image), x as (N, C·H·W) and cols as (N, k·k·C·H_out·W_out): one column per
-    output pixel, so kernels @ cols is already NCHW. Rows are ordered by offset, then channel."""
-    n_img = x.shape[0]
-    channels = x.shape[1] // (h * w)
-    w_out = (w + 2 * pad - k) // stride + 1
-    h_out = (h + 2 * pad - k) // stride + 1
-    block = channels * h_out * w_out
-    for n in range(n_img):
-        for di in range(k):
-            for dj in range(k):
-                dst = cols[n, (di * k + dj) * block:(di * k + dj + 1) * block]
-                for c in range(channels):
-                    for i in range(h_out):
-                        for j in range(w_out):
-                            y, xx = i * stride + di - pad, j * stride + dj - pad
-                            inside = 0 <= y < h and 0 <= xx < w
-                            dst[(c * h_out + i) * w_out + j] = x[n, (c * h + y) * w + xx] if inside else 0.0
+@parallel_kernel
+def _im2col_kernel(x, k, stride, pad, cols):  # pragma: no cover  (compiled)
+    """cols[n, i·W_out + j, (di·k + dj)·C + c] = x[n, i·stride + di − pad, j·stride + dj − pad, c]
+    (0 outside the image): one row per output pixel, so cols @ kernels is already channels-last.
+    Columns are ordered by offset, then channel; rows are shared out among the threads."""
+    n_img, h, w, channels = x.shape
+    h_out, w_out = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+    for item in prange(n_img * h_out):
+        n, i = item // h_out, item % h_out
+        for j in range(w_out):
+            row = cols[n, i * w_out + j]
+            for di in range(k):
+                y = i * stride + di - pad
+                for dj in range(k):
+                    xx, start = j * stride + dj - pad, (di * k + dj) * channels
+                    if 0 <= y < h and 0 <= xx < w:
+                        for c in range(channels):
+                            row[start + c] = x[n, y, xx, c]
+                    else:
+                        for c in range(channels):
+                            row[start + c] = 0.0
 
 
 def im2col(x, k: int, stride: int):
-    """Every k×k patch of x (N, C, H, W), zero-padded by k//2, as a column:
-    (N, k·k·C, H_out·W_out), rows ordered (di, dj, c)."""
-    n, c, h, w = x.shape
+    """Every k×k patch of x (N, H, W, C), zero-padded by k//2, as a row:
+    (N, H_out·W_out, k·k·C), columns ordered (di, dj, c)."""
+    n, h, w, c = x.shape
     pad = k // 2
     h_out, w_out = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
-    cols = np.empty((n, k * k * c, h_out * w_out), dtype=np.float32)
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    _im2col_kernel(x.reshape(n, -1), k, stride, pad, h, w, cols.reshape(n, -1))
+    cols = np.empty((n, h_out * w_out, k * k * c), dtype=np.float32)
+    _im2col_kernel(np.ascontiguousarray(x, dtype=np.float32), k, stride, pad, cols)
     return cols, h_out, w_out
 
 
@@ -119,10 +123,11 @@ WINOGRAD_G = {2: np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 
 
 
 def winograd_kernels(weight, tile: int = 2):
-    """U = G g Gᵀ for every (C_out, C_in) kernel g, as (tile + 2)² matrices ((tile + 2)², C_out, C_in)."""
+    """U = G g Gᵀ for every (C_out, C_in) kernel g, as (tile + 2)² matrices ((tile + 2)², C_in, C_out)
+    (the right side of the products: tiles × channels in, times channels in × channels out)."""
     g = WINOGRAD_G[tile]
-    u = np.einsum("ik,ockl,jl->ijoc", g, weight.astype(np.float64), g)
-    return np.ascontiguousarray(u.reshape(len(g) ** 2, *weight.shape[:2]), dtype=np.float32)
+    u = np.einsum("ik,ockl,jl->ijco", g, weight.astype(np.float64), g)
+    return np.ascontiguousarray(u.reshape(len(g) ** 2, weight.shape[1], weight.shape[0]), dtype=np.float32)
 
 
 _scratch = threading.local()
@@ -143,86 +148,65 @@ def scratch(name: str, shape: tuple) -> np.ndarray:
     return arrays[name, shape]
 
 
-def _tile_stack(name, entries, rows, tiles_per_row):
-    """A C-contiguous float32 (entries, rows + gap, tiles_per_row) scratch stack: rows of tiles
-    for the transforms, [:, :rows] for the products. The gap: the transforms read or write all
-    16 (or 36) matrices at once, and streams a power of two apart collide in the cache (4 KiB
-    aliasing made them ten times slower). C-contiguous, so numba knows the inner stride
-    and the output transform vectorises."""
-    return scratch(name, (entries, rows - (-64 // tiles_per_row), tiles_per_row))
+def _tile_stack(name, entries, rows, channels):
+    """A C-contiguous float32 (entries, rows + gap, channels) scratch stack for the Winograd
+    transforms, which read or write all 16 or 36 matrices at once, and [:, :rows] for the
+    products. The gap, at least 64 floats: streams a power of two apart collide in the cache
+    (4 KiB aliasing made the transforms ten times slower). C-contiguous, so numba knows the
+    inner stride and the transforms vectorise."""
+    return scratch(name, (entries, rows - (-64 // channels), channels))
 
 
 @parallel_kernel
-def _winograd_tiles_kernel(xp, n_img, th, tw, v):  # pragma: no cover  (compiled)
-    """v[4a + b, (c·N + n)·th + i, j] = (Bᵀ d B)[a, b], d the 4×4 tile at rows 2i…2i+3 and
-    columns 2j…2j+3 of the zero-padded plane (c, n) of xp (C·N·(2th + 2), 2tw + 2).
-    Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]: t = Bᵀ d, then t B.
-    The planes are shared out image by image. (Scalar code: a version that vectorised over j,
-    with even and odd columns apart, was slower.)"""
-    channels = xp.shape[0] // (2 * th + 2) // n_img
-    for item in prange(n_img * channels):
-        plane = (item % channels) * n_img + item // channels
-        for i in range(th):
-            r, q = plane * (2 * th + 2) + 2 * i, plane * th + i
-            for j in range(tw):
-                x = 2 * j
-                t00, t01, t02, t03 = xp[r, x] - xp[r + 2, x], xp[r, x + 1] - xp[r + 2, x + 1], xp[r, x + 2] - xp[r + 2, x + 2], xp[r, x + 3] - xp[r + 2, x + 3]
-                t10, t11, t12, t13 = xp[r + 1, x] + xp[r + 2, x], xp[r + 1, x + 1] + xp[r + 2, x + 1], xp[r + 1, x + 2] + xp[r + 2, x + 2], xp[r + 1, x + 3] + xp[r + 2, x + 3]
-                t20, t21, t22, t23 = xp[r + 2, x] - xp[r + 1, x], xp[r + 2, x + 1] - xp[r + 1, x + 1], xp[r + 2, x + 2] - xp[r + 1, x + 2], xp[r + 2, x + 3] - xp[r + 1, x + 3]
-                t30, t31, t32, t33 = xp[r + 1, x] - xp[r + 3, x], xp[r + 1, x + 1] - xp[r + 3, x + 1], xp[r + 1, x + 2] - xp[r + 3, x + 2], xp[r + 1, x + 3] - xp[r + 3, x + 3]
-                v[0, q, j], v[1, q, j], v[2, q, j], v[3, q, j] = t00 - t02, t01 + t02, t02 - t01, t01 - t03
-                v[4, q, j], v[5, q, j], v[6, q, j], v[7, q, j] = t10 - t12, t11 + t12, t12 - t11, t11 - t13
-                v[8, q, j], v[9, q, j], v[10, q, j], v[11, q, j] = t20 - t22, t21 + t22, t22 - t21, t21 - t23
-                v[12, q, j], v[13, q, j], v[14, q, j], v[15, q, j] = t30 - t32, t31 + t32, t32 - t31, t31 - t33
-
-
-def winograd_tiles(x, norm=None, tile: int = 2):
-    """V = Bᵀ d B for every (tile + 2)² input tile d (stride `tile`, zero padding 1) of x (N, C, H, W),
-    or of SiLU(norm(x)) when a GroupNorm is given (written straight into the padded copy), as
-    (tile + 2)² matrices ((tile + 2)², C, N·th·tw) with th = ⌈H/tile⌉ and tw = ⌈W/tile⌉ tiles down
-    and across (the images side by side), in this thread's scratch space (valid until its next call)."""
-    n, c, h, w = x.shape
-    th, tw = -(-h // tile), -(-w // tile)
-    # one per image size, so its border stays zero: sizes that round to the same tiles (17 and
-    # 20) would leave the larger image's last pixels where the smaller one's padding goes
-    xp = scratch(f"winograd.padded.{h}x{w}", (c, n, tile * th + 2, tile * tw + 2))
-    if norm is None:
-        xp[:, :, 1:h + 1, 1:w + 1] = x.transpose(1, 0, 2, 3)
-    else:
-        norm(x, silu=True, padded_into=xp)
-    entries = (tile + 2) ** 2
-    v = _tile_stack("winograd.tiles", entries, c * n * th, tw)
-    WINOGRAD_KERNELS[tile][0](xp.reshape(-1, tile * tw + 2), n, th, tw, v)
-    return v[:, :c * n * th].reshape(entries, c, -1), th, tw
+def _winograd_tiles_kernel(xp, th, tw, v):  # pragma: no cover  (compiled)
+    """v[4a + b, (n·th + i)·tw + j, c] = (Bᵀ d B)[a, b], d the 4×4 tile at rows 2i…2i+3 and
+    columns 2j…2j+3 of channel c of image n in the zero-padded xp (N, 2th + 2, 2tw + 2, C).
+    Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]: t = Bᵀ d, then t B, for a
+    run of channels at once (they are contiguous: the loop vectorises). Rows of tiles are
+    shared out among the threads."""
+    n_img, _, _, channels = xp.shape
+    for item in prange(n_img * th):
+        n, r = item // th, 2 * (item % th)
+        for j in range(tw):
+            x, col = 2 * j, item * tw + j
+            for c in range(channels):
+                t00, t01, t02, t03 = xp[n, r, x, c] - xp[n, r + 2, x, c], xp[n, r, x + 1, c] - xp[n, r + 2, x + 1, c], xp[n, r, x + 2, c] - xp[n, r + 2, x + 2, c], xp[n, r, x + 3, c] - xp[n, r + 2, x + 3, c]
+                t10, t11, t12, t13 = xp[n, r + 1, x, c] + xp[n, r + 2, x, c], xp[n, r + 1, x + 1, c] + xp[n, r + 2, x + 1, c], xp[n, r + 1, x + 2, c] + xp[n, r + 2, x + 2, c], xp[n, r + 1, x + 3, c] + xp[n, r + 2, x + 3, c]
+                t20, t21, t22, t23 = xp[n, r + 2, x, c] - xp[n, r + 1, x, c], xp[n, r + 2, x + 1, c] - xp[n, r + 1, x + 1, c], xp[n, r + 2, x + 2, c] - xp[n, r + 1, x + 2, c], xp[n, r + 2, x + 3, c] - xp[n, r + 1, x + 3, c]
+                t30, t31, t32, t33 = xp[n, r + 1, x, c] - xp[n, r + 3, x, c], xp[n, r + 1, x + 1, c] - xp[n, r + 3, x + 1, c], xp[n, r + 1, x + 2, c] - xp[n, r + 3, x + 2, c], xp[n, r + 1, x + 3, c] - xp[n, r + 3, x + 3, c]
+                v[0, col, c], v[1, col, c], v[2, col, c], v[3, col, c] = t00 - t02, t01 + t02, t02 - t01, t01 - t03
+                v[4, col, c], v[5, col, c], v[6, col, c], v[7, col, c] = t10 - t12, t11 + t12, t12 - t11, t11 - t13
+                v[8, col, c], v[9, col, c], v[10, col, c], v[11, col, c] = t20 - t22, t21 + t22, t22 - t21, t21 - t23
+                v[12, col, c], v[13, col, c], v[14, col, c], v[15, col, c] = t30 - t32, t31 + t32, t32 - t31, t31 - t33
 
 
 @parallel_kernel
 def _winograd_output_kernel(m, bias, th, tw, residual, add_residual, out):  # pragma: no cover  (compiled)
-    """out[(n·C_out + o)·2th + 2i + a, 2j + b] = (Aᵀ M A)[a, b] + bias[n, o] (+ the same entry of
-    residual when asked), M the 4×4 values m[:, (o·N + n)·th + i, j], Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
-    The planes are shared out image by image."""
+    """out[n, 2i + a, 2j + b, o] = (Aᵀ M A)[a, b] + bias[n, o] (+ the same entry of residual when
+    asked), M the 4×4 values m[:, (n·th + i)·tw + j, o], Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]],
+    for a run of output channels at once. Rows of tiles are shared out among the threads."""
     n_img, cout = bias.shape
-    for item in prange(n_img * cout):
-        n, o = item // cout, item % cout
-        b = bias[n, o]
-        for i in range(th):
-            q, r = (o * n_img + n) * th + i, (n * cout + o) * 2 * th + 2 * i
-            for j in range(tw):
-                a0 = m[0, q, j] + m[4, q, j] + m[8, q, j]
-                a1 = m[1, q, j] + m[5, q, j] + m[9, q, j]
-                a2 = m[2, q, j] + m[6, q, j] + m[10, q, j]
-                a3 = m[3, q, j] + m[7, q, j] + m[11, q, j]
-                b0 = m[4, q, j] - m[8, q, j] - m[12, q, j]
-                b1 = m[5, q, j] - m[9, q, j] - m[13, q, j]
-                b2 = m[6, q, j] - m[10, q, j] - m[14, q, j]
-                b3 = m[7, q, j] - m[11, q, j] - m[15, q, j]
+    for item in prange(n_img * th):
+        n, r = item // th, 2 * (item % th)
+        for j in range(tw):
+            x, col = 2 * j, item * tw + j
+            for o in range(cout):
+                a0 = m[0, col, o] + m[4, col, o] + m[8, col, o]
+                a1 = m[1, col, o] + m[5, col, o] + m[9, col, o]
+                a2 = m[2, col, o] + m[6, col, o] + m[10, col, o]
+                a3 = m[3, col, o] + m[7, col, o] + m[11, col, o]
+                b0 = m[4, col, o] - m[8, col, o] - m[12, col, o]
+                b1 = m[5, col, o] - m[9, col, o] - m[13, col, o]
+                b2 = m[6, col, o] - m[10, col, o] - m[14, col, o]
+                b3 = m[7, col, o] - m[11, col, o] - m[15, col, o]
+                b = bias[n, o]
                 y00, y01, y10, y11 = a0 + a1 + a2 + b, a1 - a2 - a3 + b, b0 + b1 + b2 + b, b1 - b2 - b3 + b
                 if add_residual:
-                    y00 += residual[r, 2 * j]
-                    y01 += residual[r, 2 * j + 1]
-                    y10 += residual[r + 1, 2 * j]
-                    y11 += residual[r + 1, 2 * j + 1]
-                out[r, 2 * j], out[r, 2 * j + 1], out[r + 1, 2 * j], out[r + 1, 2 * j + 1] = y00, y01, y10, y11
+                    y00 += residual[n, r, x, o]
+                    y01 += residual[n, r, x + 1, o]
+                    y10 += residual[n, r + 1, x, o]
+                    y11 += residual[n, r + 1, x + 1, o]
+                out[n, r, x, o], out[n, r, x + 1, o], out[n, r + 1, x, o], out[n, r + 1, x + 1, o] = y00, y01, y10, y11
 
 
 _2, _4, _5, _8 = np.float32(2), np.float32(4), np.float32(5), np.float32(8)  # float32 kernels stay float32
@@ -244,63 +228,84 @@ def _output_transform6(m0, m1, m2, m3, m4, m5):  # pragma: no cover  (compiled, 
 
 
 @parallel_kernel
-def _winograd4_tiles_kernel(xp, n_img, th, tw, v):  # pragma: no cover  (compiled)
-    """v[6a + b, (c·N + n)·th + i, j] = (Bᵀ d B)[a, b], d the 6×6 tile at rows 4i…4i+5 and
-    columns 4j…4j+5 of the zero-padded plane (c, n) of xp (C·N·(4th + 2), 4tw + 2): Bᵀ down
-    the columns of a row of tiles at once (a loop over contiguous columns, which vectorises),
-    then along each tile's rows. The planes are shared out image by image."""
-    rows, width = 4 * th + 2, 4 * tw + 2
-    channels = xp.shape[0] // rows // n_img
-    for item in prange(n_img * channels):
-        plane = (item % channels) * n_img + item // channels
-        t = np.empty((6, width), dtype=np.float32)
-        for i in range(th):
-            r, q = plane * rows + 4 * i, plane * th + i
-            for x in range(width):
-                t[0, x], t[1, x], t[2, x], t[3, x], t[4, x], t[5, x] = _input_transform6(
-                    xp[r, x], xp[r + 1, x], xp[r + 2, x], xp[r + 3, x], xp[r + 4, x], xp[r + 5, x])
-            for a in range(6):
-                for j in range(tw):
-                    x = 4 * j
-                    v[6 * a, q, j], v[6 * a + 1, q, j], v[6 * a + 2, q, j], v[6 * a + 3, q, j], v[6 * a + 4, q, j], v[6 * a + 5, q, j] = \
-                        _input_transform6(t[a, x], t[a, x + 1], t[a, x + 2], t[a, x + 3], t[a, x + 4], t[a, x + 5])
+def _winograd4_tiles_kernel(xp, th, tw, v):  # pragma: no cover  (compiled)
+    """v[6a + b, (n·th + i)·tw + j, c] = (Bᵀ d B)[a, b], d the 6×6 tile at rows 4i…4i+5 and
+    columns 4j…4j+5 of channel c of image n in the zero-padded xp (N, 4th + 2, 4tw + 2, C): Bᵀ
+    down the columns of a row of tiles (t), then along each tile's rows, for a run of channels
+    at once. Rows of tiles are shared out among the threads."""
+    n_img, _, width, channels = xp.shape
+    for item in prange(n_img * th):
+        n, r = item // th, 4 * (item % th)
+        t = np.empty((6, width, channels), dtype=np.float32)
+        for x in range(width):
+            for c in range(channels):
+                t[0, x, c], t[1, x, c], t[2, x, c], t[3, x, c], t[4, x, c], t[5, x, c] = _input_transform6(
+                    xp[n, r, x, c], xp[n, r + 1, x, c], xp[n, r + 2, x, c], xp[n, r + 3, x, c], xp[n, r + 4, x, c], xp[n, r + 5, x, c])
+        for a in range(6):
+            for j in range(tw):
+                x, col = 4 * j, item * tw + j
+                for c in range(channels):
+                    v[6 * a, col, c], v[6 * a + 1, col, c], v[6 * a + 2, col, c], v[6 * a + 3, col, c], v[6 * a + 4, col, c], v[6 * a + 5, col, c] = \
+                        _input_transform6(t[a, x, c], t[a, x + 1, c], t[a, x + 2, c], t[a, x + 3, c], t[a, x + 4, c], t[a, x + 5, c])
 
 
 @parallel_kernel
 def _winograd4_output_kernel(m, bias, th, tw, residual, add_residual, out):  # pragma: no cover  (compiled)
-    """out[(n·C_out + o)·4th + 4i + a, 4j + b] = (Aᵀ M A)[a, b] + bias[n, o] (+ the same entry of
-    residual when asked), M the 6×6 values m[:, (o·N + n)·th + i, j]: A along each tile's rows
-    (S = M A), then Aᵀ down the columns of a row of tiles at once (Aᵀ S, over contiguous
-    columns). The planes are shared out image by image."""
+    """out[n, 4i + a, 4j + b, o] = (Aᵀ M A)[a, b] + bias[n, o] (+ the same entry of residual when
+    asked), M the 6×6 values m[:, (n·th + i)·tw + j, o]: A along each tile's rows (S = M A),
+    then Aᵀ down the columns of the row of tiles (Aᵀ S), for a run of output channels at once.
+    Rows of tiles are shared out among the threads."""
     n_img, cout = bias.shape
-    for item in prange(n_img * cout):
-        n, o = item // cout, item % cout
-        bv = bias[n, o]
-        s = np.empty((6, 4 * tw), dtype=np.float32)
-        for i in range(th):
-            q, r = (o * n_img + n) * th + i, (n * cout + o) * 4 * th + 4 * i
-            for a in range(6):
-                for j in range(tw):
-                    s[a, 4 * j], s[a, 4 * j + 1], s[a, 4 * j + 2], s[a, 4 * j + 3] = _output_transform6(
-                        m[6 * a, q, j], m[6 * a + 1, q, j], m[6 * a + 2, q, j], m[6 * a + 3, q, j], m[6 * a + 4, q, j], m[6 * a + 5, q, j])
-            for x in range(4 * tw):
-                y0, y1, y2, y3 = _output_transform6(s[0, x], s[1, x], s[2, x], s[3, x], s[4, x], s[5, x])
+    for item in prange(n_img * th):
+        n, r = item // th, 4 * (item % th)
+        s = np.empty((6, 4 * tw, cout), dtype=np.float32)
+        for a in range(6):
+            for j in range(tw):
+                x, col = 4 * j, item * tw + j
+                for o in range(cout):
+                    s[a, x, o], s[a, x + 1, o], s[a, x + 2, o], s[a, x + 3, o] = _output_transform6(
+                        m[6 * a, col, o], m[6 * a + 1, col, o], m[6 * a + 2, col, o], m[6 * a + 3, col, o], m[6 * a + 4, col, o], m[6 * a + 5, col, o])
+        for x in range(4 * tw):
+            for o in range(cout):
+                y0, y1, y2, y3 = _output_transform6(s[0, x, o], s[1, x, o], s[2, x, o], s[3, x, o], s[4, x, o], s[5, x, o])
+                b = bias[n, o]
+                y0, y1, y2, y3 = y0 + b, y1 + b, y2 + b, y3 + b
                 if add_residual:
-                    y0 += residual[r, x]
-                    y1 += residual[r + 1, x]
-                    y2 += residual[r + 2, x]
-                    y3 += residual[r + 3, x]
-                out[r, x], out[r + 1, x], out[r + 2, x], out[r + 3, x] = y0 + bv, y1 + bv, y2 + bv, y3 + bv
+                    y0 += residual[n, r, x, o]
+                    y1 += residual[n, r + 1, x, o]
+                    y2 += residual[n, r + 2, x, o]
+                    y3 += residual[n, r + 3, x, o]
+                out[n, r, x, o], out[n, r + 1, x, o], out[n, r + 2, x, o], out[n, r + 3, x, o] = y0, y1, y2, y3
 
 
 WINOGRAD_KERNELS = {2: (_winograd_tiles_kernel, _winograd_output_kernel), 4: (_winograd4_tiles_kernel, _winograd4_output_kernel)}
 
 
+def winograd_tiles(x, norm=None, tile: int = 2):
+    """V = Bᵀ d B for every (tile + 2)² input tile d (stride `tile`, zero padding 1) of x (N, H, W, C),
+    or of SiLU(norm(x)) when a GroupNorm is given (written straight into the padded copy), as
+    (tile + 2)² matrices ((tile + 2)², N·th·tw, C) with th = ⌈H/tile⌉ and tw = ⌈W/tile⌉ tiles down
+    and across, in this thread's scratch space (valid until its next call)."""
+    n, h, w, c = x.shape
+    th, tw = -(-h // tile), -(-w // tile)
+    # one per image size, so its border stays zero: sizes that round to the same tiles (17 and
+    # 20) would leave the larger image's last pixels where the smaller one's padding goes
+    xp = scratch(f"winograd.padded.{h}x{w}", (n, tile * th + 2, tile * tw + 2, c))
+    if norm is None:
+        xp[:, 1:h + 1, 1:w + 1] = x
+    else:
+        norm(x, silu=True, padded_into=xp)
+    v = _tile_stack("winograd.tiles", (tile + 2) ** 2, n * th * tw, c)
+    WINOGRAD_KERNELS[tile][0](xp, th, tw, v)
+    return v[:, :n * th * tw], th, tw
+
+
 class Conv2d(Module):
-    """2-D cross-correlation (zero padding k//2) as matrix products: 3×3 with stride 1 through
-    Winograd's F(4×4, 3×3) or F(2×2, 3×3) (36 or 16 products, 4× or 2.25× fewer multiplies),
-    any other as one product of the kernels (C_out, k·k·C_in) with every k×k patch as a column
-    (im2col). Output NCHW."""
+    """2-D cross-correlation (zero padding k//2) of channels-last images as matrix products: 3×3
+    with stride 1 through Winograd's F(4×4, 3×3) or F(2×2, 3×3) (36 or 16 products, 4× or 2.25×
+    fewer multiplies), any other as one product of every k×k patch as a row (im2col) with the
+    kernels (k·k·C_in, C_out). Output (N, H_out, W_out, C_out). The weight is torch's
+    (C_out, C_in, k, k)."""
 
     def __init__(self, cin: int, cout: int, k: int, stride: int = 1):
         super().__init__()
@@ -310,61 +315,59 @@ class Conv2d(Module):
         self.param("bias", cout)
 
     def matrix(self, tile: int = 2):
-        """The kernels as the product's left side: Winograd's U ((tile + 2)², C_out, C_in), or
-        (C_out, k·k·C_in) in im2col's row order; remade when the weight array changes."""
+        """The kernels as the products' right side: Winograd's U ((tile + 2)², C_in, C_out), or
+        (k·k·C_in, C_out) in im2col's column order; remade when the weight array changes."""
         w = self.weight
         return self.kept(f"matrix{tile}", lambda: winograd_kernels(w, tile) if self.winograd
-                         else np.ascontiguousarray(w.transpose(0, 2, 3, 1).reshape(len(w), -1)), (w,))
+                         else np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(-1, len(w))), (w,))
 
     def columns(self, x):
-        """The product's right side for input x: Winograd's V (for matrix(winograd_tile(H, W))),
-        or im2col's columns."""
+        """The products' left side for input x: Winograd's V (for matrix(winograd_tile(H, W))),
+        or im2col's rows."""
         x = np.asarray(x, dtype=np.float32)
         if not self.winograd:
             return im2col(x, self.k, self.stride)[0]
-        return winograd_tiles(x, tile=winograd_tile(*x.shape[2:]))[0].copy()
+        return winograd_tiles(x, tile=winograd_tile(*x.shape[1:3]))[0].copy()
 
     def __call__(self, x, shift=None, residual=None, norm=None):
         """conv(x) + bias, plus shift[n, o] for image n and output channel o (a ResBlock's
         timestep projection) and a residual of the output's shape, when given; with a
         GroupNorm, conv(SiLU(norm(x))). Winograd's passes take these on the way in and
-        out: they make no arrays of their own."""
-        n, _, h, w = x.shape
+        out; im2col's product starts from them."""
         bias = self.bias if shift is None else self.bias + shift  # (C_out,) or (N, C_out)
         if self.winograd:
             return self._winograd(x, bias, residual, norm)
         if norm is not None:
             x = norm(x, silu=True)
+        n, h, w, cin = x.shape
         if self.k == 1:  # a 1×1 convolution mixes channels only
-            cols, h_out, w_out = np.ascontiguousarray(x, dtype=np.float32).reshape(n, x.shape[1], -1), h, w
+            cols, h_out, w_out = np.ascontiguousarray(x, dtype=np.float32).reshape(n, h * w, cin), h, w
         else:
             cols, h_out, w_out = im2col(x, self.k, self.stride)
-        out = np.empty((n, len(self.bias), h_out * w_out), dtype=np.float32)
-        matmul_into(self.matrix()[None], cols, out)
-        out += bias[..., None]
-        out = out.reshape(n, -1, h_out, w_out)
+        out = np.empty((n, h_out * w_out, len(self.bias)), dtype=np.float32)
+        out[:] = bias[:, None] if bias.ndim == 2 else bias
         if residual is not None:
-            out += residual
-        return out
+            out += residual.reshape(out.shape)
+        matmul_into(cols, self.matrix()[None], out, accumulate=True)
+        return out.reshape(n, h_out, w_out, -1)
 
     def _winograd(self, x, bias, residual, norm):
-        n, _, h, w = x.shape
+        n, h, w, _ = x.shape
         tile = winograd_tile(h, w)
         v, th, tw = winograd_tiles(x, norm, tile)
         cout = len(self.bias)
-        rows = cout * n * th
-        m = _tile_stack("winograd.products", len(v), rows, tw)
-        matmul_into(self.matrix(tile), v, m[:, :rows].reshape(len(v), cout, -1))
-        out = np.empty((n, cout, tile * th, tile * tw), dtype=np.float32)
+        m = _tile_stack("winograd.products", len(v), v.shape[1], cout)
+        matmul_into(v, self.matrix(tile), m[:, :v.shape[1]])
+        out = np.empty((n, tile * th, tile * tw, cout), dtype=np.float32)
         whole = (tile * th, tile * tw) == (h, w)  # other sizes: the last tiles' extra rows or columns are cut
         add = whole and residual is not None  # else added after the cut
         added = np.ascontiguousarray(residual, dtype=np.float32) if add else out  # out: a placeholder, unread
         per_image = np.empty((n, cout), dtype=np.float32)  # writable and C-ordered: one compiled signature
         per_image[:] = bias
-        WINOGRAD_KERNELS[tile][1](m, per_image, th, tw, added.reshape(-1, tile * tw), add, out.reshape(-1, tile * tw))
+        WINOGRAD_KERNELS[tile][1](m, per_image, th, tw, added, add, out)
         if whole:
             return out
-        out = np.ascontiguousarray(out[:, :, :h, :w])
+        out = np.ascontiguousarray(out[:, :h, :w])
         if residual is not None:
             out += residual
         return out
@@ -372,21 +375,17 @@ class Conv2d(Module):
 
 def winograd_tile(h: int, w: int) -> int:
     """The output tile, 4×4 from 16 pixels a side, else 2×2: on 8×8 images a batch has too few
-    4×4 tiles (8 columns) for BLAS to gain from F(4×4)'s fewer multiplies (measured)."""
+    4×4 tiles (8 rows) for BLAS to gain from F(4×4)'s fewer multiplies (measured)."""
     return 4 if min(h, w) >= 16 else 2
 
 
 def conv2d_reference(x, weight, bias, stride=1):
-    """The same convolution with numpy's sliding windows, kept to test the kernel."""
-    n, c, _, _ = x.shape
+    """The same convolution of channels-last x with numpy's sliding windows, kept to test the kernels."""
     k = weight.shape[-1]
     pad = k // 2
-    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    patches = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
-    ho, wo = patches.shape[2:4]
-    cols = patches.transpose(0, 2, 3, 1, 4, 5).reshape(n, ho * wo, c * k * k)
-    out = cols @ weight.reshape(len(bias), -1).T + bias
-    return out.transpose(0, 2, 1).reshape(n, -1, ho, wo)
+    x = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    patches = sliding_window_view(x, (k, k), axis=(1, 2))[:, ::stride, ::stride]  # (N, H_out, W_out, C, k, k)
+    return np.einsum("nijcab,ocab->nijo", patches, weight) + bias
 
 
 @layer_kernel
@@ -418,46 +417,55 @@ def _normalised(v, scale, shift, then_silu):  # pragma: no cover  (compiled, inl
 
 
 @parallel_kernel
-def _group_norm_kernel(x, h, groups, eps, weight, bias, then_silu, padded, out):  # pragma: no cover  (compiled)
-    """out[n, c] = γ_c·(x[n, c] − μ)/√(σ² + ε) + β_c, μ and σ² over the group of c in image n
-    (two passes, float64 sums); then SiLU(y) = y·σ(y) when asked, in the same pass.
-    x (N, C, H·W); out (N, C, H, W), or when padded the inside of a zero-bordered
-    channels-first copy (C, N, H + 2, W + 2), as the Winograd tiles read it. The groups are
-    shared out image by image."""
-    n_img, channels, size = x.shape
-    w = size // h
-    per = channels // groups
-    count = per * size
-    for item in prange(n_img * groups):
-        n, g = item // groups, item % groups
-        total = 0.0
-        for c in range(g * per, (g + 1) * per):
-            for p in range(size):
-                total += x[n, c, p]
-        mean = total / count
-        total = 0.0
-        for c in range(g * per, (g + 1) * per):
-            for p in range(size):
-                d = x[n, c, p] - mean
-                total += d * d
-        rstd = 1.0 / np.sqrt(total / count + eps)
-        for c in range(g * per, (g + 1) * per):
-            scale = np.float32(weight[c] * rstd)
-            shift = np.float32(bias[c] - mean * weight[c] * rstd)
-            for i in range(h):
-                if padded:
-                    for j in range(w):
-                        out[c, n, i + 1, j + 1] = _normalised(x[n, c, i * w + j], scale, shift, then_silu)
-                else:
-                    for j in range(w):
-                        out[n, c, i, j] = _normalised(x[n, c, i * w + j], scale, shift, then_silu)
+def _group_norm_kernel(x, groups, eps, weight, bias, then_silu, pad, out):  # pragma: no cover  (compiled)
+    """out[n, i + pad, j + pad, c] = γ_c·(x[n, i, j, c] − μ)/√(σ² + ε) + β_c, μ and σ² over the
+    group of c in image n; then SiLU(y) = y·σ(y) when asked, in the same pass. x (N, H, W, C);
+    out (N, H + 2·pad, W + 2·pad, C), its border left as it is (pad = 1: the zero-bordered copy
+    the Winograd tiles read). First every channel's sums of x and x² (float64) over a quarter
+    of an image's rows to a task; then each group's μ and σ² = E[x²] − μ² from them; then the
+    rows are shared out. Every inner loop runs along the channels, which vectorises."""
+    # (plain loops outside prange: numba would make each array expression there a parallel
+    # region of its own, tens of µs of launches)
+    n_img, h, w, channels = x.shape
+    per, chunks = channels // groups, min(h, 4)
+    sums = np.empty((n_img * chunks, 2, channels))
+    for item in prange(n_img * chunks):
+        n, r = item // chunks, item % chunks
+        total, squares = sums[item, 0], sums[item, 1]
+        for c in range(channels):
+            total[c] = squares[c] = 0.0
+        for i in range(r * h // chunks, (r + 1) * h // chunks):
+            for j in range(w):
+                for c in range(channels):
+                    value = np.float64(x[n, i, j, c])
+                    total[c] += value
+                    squares[c] += value * value
+    scale, shift = np.empty((n_img, channels), np.float32), np.empty((n_img, channels), np.float32)
+    count = per * h * w
+    for n in range(n_img):
+        for g in range(groups):
+            total = squares = 0.0
+            for r in range(n * chunks, (n + 1) * chunks):
+                for c in range(g * per, (g + 1) * per):
+                    total += sums[r, 0, c]
+                    squares += sums[r, 1, c]
+            mean = total / count
+            rstd = 1.0 / np.sqrt(max(squares / count - mean * mean, 0.0) + eps)
+            for c in range(g * per, (g + 1) * per):
+                scale[n, c] = weight[c] * rstd
+                shift[n, c] = bias[c] - mean * weight[c] * rstd
+    for item in prange(n_img * h):
+        n, i = item // h, item % h
+        for j in range(w):
+            for c in range(channels):
+                out[n, i + pad, j + pad, c] = _normalised(x[n, i, j, c], scale[n, c], shift[n, c], then_silu)
 
 
 class GroupNorm(Module):
     """Normalise each group of channels over (channels, H, W) to mean 0, variance 1, then
-    scale and shift per channel (Wu & He 2018). silu=True applies SiLU in the same pass.
-    padded_into, a zero-bordered channels-first array (C, N, H + 2, W + 2), receives the
-    result inside its border instead of a new array (Winograd's padded input)."""
+    scale and shift per channel (Wu & He 2018); channels-last x (N, H, W, C). silu=True
+    applies SiLU in the same pass. padded_into, a zero-bordered (N, H + 2, W + 2, C) array,
+    receives the result inside its border instead of a new array (Winograd's padded input)."""
 
     def __init__(self, groups: int, channels: int, eps: float = 1e-5):
         super().__init__()
@@ -466,11 +474,9 @@ class GroupNorm(Module):
         self.param("bias", channels)
 
     def __call__(self, x, silu: bool = False, padded_into=None):
-        n, c, h, w = x.shape
         x = np.ascontiguousarray(x, dtype=np.float32)
         out = np.empty_like(x) if padded_into is None else padded_into
-        _group_norm_kernel(x.reshape(n, c, h * w), h, self.groups, self.eps, self.weight, self.bias, silu,
-                           padded_into is not None, out)
+        _group_norm_kernel(x, self.groups, self.eps, self.weight, self.bias, silu, int(padded_into is not None), out)
         return out
 
 
@@ -567,47 +573,49 @@ def softmax_columns(s):
 
 @parallel_kernel
 def _attend_kernel(qkv, heads, scores, work, out):  # pragma: no cover  (compiled)
-    """out[n, hd:(h+1)d] = v_h softmax(k_hᵀ q_h) for image n and head h, softmax down each column:
-    q_h, k_h, v_h the (d, P) rows hd…(h+1)d of the q, k and v thirds of qkv[n] (3C, P). The
-    (P, P) scores, keys down and queries across, in scores[n·heads + h]; images and heads
+    """out[n, :, hd:(h+1)d] = softmax(q_h k_hᵀ) v_h for image n and head h, the softmax along each
+    query's keys: q_h, k_h, v_h the (P, d) columns hd…(h+1)d of the q, k and v thirds of qkv[n]
+    (P, 3C). The scores are made transposed, k_h q_hᵀ (keys down, queries across), in
+    scores[n·heads + h], so that the softmax runs down their columns; images and heads are
     shared out among the threads, each with its two products (BLAS) and its softmax."""
-    n_img, c3, p = qkv.shape
+    n_img, p, c3 = qkv.shape
     c = c3 // 3
     d = c // heads
     for item in prange(n_img * heads):
         n, h = item // heads, item % heads
-        q, k, v = qkv[n, h * d:(h + 1) * d], qkv[n, c + h * d:c + (h + 1) * d], qkv[n, 2 * c + h * d:2 * c + (h + 1) * d]
+        row = qkv[n, 0]
         st = scores[item]
-        sgemm(ROW_MAJOR, TRANS, NO_TRANS, p, p, d, np.float32(1.0), k.ctypes, p, q.ctypes, p, np.float32(0.0), st.ctypes, p)
+        sgemm(ROW_MAJOR, NO_TRANS, TRANS, p, p, d, np.float32(1.0), row[c + h * d:].ctypes, c3, row[h * d:].ctypes, c3,
+              np.float32(0.0), st.ctypes, p)
         _softmax_columns(st, work[item])
-        sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, d, p, p, np.float32(1.0), v.ctypes, p, st.ctypes, p, np.float32(0.0),
-              out[n, h * d:(h + 1) * d].ctypes, p)
+        sgemm(ROW_MAJOR, TRANS, NO_TRANS, p, d, p, np.float32(1.0), st.ctypes, p, row[2 * c + h * d:].ctypes, c3,
+              np.float32(0.0), out[n, 0, h * d:].ctypes, c)
 
 
 def attend(qkv, heads: int):
-    """Multi-head attention of P positions to themselves, channels first: qkv (N, 3C, P) holds
-    q (already divided by √d), k and v; returns (N, C, P) with head h's rows v_h softmax(k_hᵀ q_h).
+    """Multi-head attention of P positions to themselves: qkv (N, P, 3C) holds q (already
+    divided by √d), k and v side by side; returns (N, P, C), head h's columns softmax(q_h k_hᵀ) v_h.
     One kernel per call where numpy's BLAS can be called from numba (else attend_reference)."""
     if not HAVE_SGEMM:
         return attend_reference(qkv, heads)
-    n, c3, p = qkv.shape
-    out = np.empty((n, c3 // 3, p), dtype=np.float32)
+    n, p, c3 = qkv.shape
+    out = np.empty((n, p, c3 // 3), dtype=np.float32)
     _attend_kernel(np.ascontiguousarray(qkv, dtype=np.float32), heads, scratch("attend.scores", (n * heads, p, p)),
                    scratch("attend.work", (n * heads, 3, p)), out)
     return out
 
 
 def attend_reference(qkv, heads: int):
-    """attend in numpy: the products per head through matmul, softmax along the keys."""
-    n, c3, p = qkv.shape
-    q, k, v = (part.reshape(n, heads, -1, p) for part in np.split(qkv, 3, axis=1))
-    weights = softmax(np.swapaxes(q, -1, -2) @ k)  # (N, heads, queries, keys)
-    return (v @ np.swapaxes(weights, -1, -2)).reshape(n, -1, p)
+    """attend in numpy: attention() per head, on the heads split off the channels."""
+    q, k, v = (split_heads(part, heads) for part in np.split(qkv, 3, axis=-1))
+    return merge_heads(attention(q, k, v, scale=1.0)[0])
 
 
-def attention(q, k, v):
-    """softmax(q kᵀ / √d) v over (…, heads, tokens, d); returns the output and the weights."""
-    weights = softmax(q @ np.swapaxes(k, -1, -2) / np.float32(math.sqrt(q.shape[-1])))
+def attention(q, k, v, scale=None):
+    """softmax(q kᵀ·scale) v over (…, heads, tokens, d), scale 1/√d unless given; returns the
+    output and the weights."""
+    scale = np.float32(1 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    weights = softmax(q @ np.swapaxes(k, -1, -2) * scale)
     return weights @ v, weights
 
 
@@ -629,22 +637,34 @@ def timestep_embedding(t, dim: int):
     return np.concatenate([np.sin(args), np.cos(args)], axis=1)
 
 
+def channels_last(x):
+    """(N, C, H, W) → (N, H, W, C), contiguous float32: how the networks hold images inside."""
+    return np.ascontiguousarray(np.asarray(x, dtype=np.float32).transpose(0, 2, 3, 1))
+
+
+def channels_first(x):
+    """(N, H, W, C) → (N, C, H, W), contiguous: how the networks hand images out."""
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
 @parallel_kernel
 def _upsample_kernel(x, out):  # pragma: no cover  (compiled)
-    """out[n, c, 2i + a, 2j + b] = x[n, c, i, j] for a, b in {0, 1}, plane by plane."""
-    n_img, channels, h, w = x.shape
-    for item in prange(n_img * channels):
-        n, c = item // channels, item % channels
-        for i in range(h):
-            for j in range(w):
-                out[n, c, 2 * i, 2 * j] = out[n, c, 2 * i, 2 * j + 1] = x[n, c, i, j]
-            out[n, c, 2 * i + 1] = out[n, c, 2 * i]
+    """out[n, 2i + a, 2j + b, c] = x[n, i, j, c] for a, b in {0, 1} and c < C, x's channels (out may
+    have more), a row of pixels to a task."""
+    n_img, h, w, channels = x.shape
+    for item in prange(n_img * h):
+        n, i = item // h, item % h
+        for j in range(w):
+            for c in range(channels):
+                out[n, 2 * i, 2 * j, c] = out[n, 2 * i, 2 * j + 1, c] = x[n, i, j, c]
+                out[n, 2 * i + 1, 2 * j, c] = out[n, 2 * i + 1, 2 * j + 1, c] = x[n, i, j, c]
 
 
 def upsample_nearest(x, out=None):
-    """Each pixel becomes 2×2 (one copy, written into `out` when given). (numpy's broadcast
-    copy, with its inner loops of 2, took 0.37 ms of a 12 ms U-Net evaluation per call.)"""
-    n, c, h, w = x.shape
-    out = np.empty((n, c, 2 * h, 2 * w), dtype=np.float32) if out is None else out
+    """Each pixel of channels-last x becomes 2×2: a new array, or the first C channels of `out`
+    when given (the decoder's input, whose other channels are the skip; whole and C-contiguous,
+    so the copy vectorises)."""
+    n, h, w, c = x.shape
+    out = np.empty((n, 2 * h, 2 * w, c), dtype=np.float32) if out is None else out
     _upsample_kernel(np.ascontiguousarray(x, dtype=np.float32), out)
     return out

@@ -22,6 +22,8 @@ from sim_core.model.layers import (
     Module,
     attend,
     attention,
+    channels_first,
+    channels_last,
     merge_heads,
     silu,
     softmax_columns,
@@ -68,33 +70,31 @@ class Attention(Module):
         return self.self_attention(x) if context is None else self.cross_attention(x, context, capture, name)
 
     def qkv(self):
-        """W_q/√d, W_k and W_v stacked (3C, C), and their biases (3C, 1): one product makes
-        q, k and v; remade when a weight array changes."""
+        """W_q/√d, W_k and W_v stacked (3C, C), and their biases (3C,): one product makes q, k
+        and v; remade when a weight array changes."""
         parts = (self.q.weight, self.k.weight, self.v.weight, self.q.bias, self.k.bias, self.v.bias)
 
         def make():
             scale = np.float32(1 / np.sqrt(self.q.weight.shape[0] // self.heads))
-            return (np.concatenate([parts[0] * scale, *parts[1:3]]),
-                    np.concatenate([parts[3] * scale, *parts[4:]])[:, None])
+            return np.concatenate([parts[0] * scale, *parts[1:3]]), np.concatenate([parts[3] * scale, *parts[4:]])
 
         return self.kept("qkv", make, parts)
 
     def self_attention(self, x):
-        """x + W_o·attend(W_qkv·GN(x) + b_qkv) + b_o, channels first: q, k, v are (d, pixels)
-        per head, so the scores are kᵀq and the output v·softmax; no token-major copies. The
+        """x + W_o·attend(W_qkv·GN(x) + b_qkv) + b_o over the pixels of channels-last x. The
         biases and the residual start in the products' outputs (matmul_into accumulates)."""
-        n, c, h, w = x.shape
+        n, h, w, c = x.shape
         weight, bias = self.qkv()
-        qkv = np.empty((n, 3 * c, h * w), np.float32)
+        qkv = np.empty((n, h * w, 3 * c), np.float32)
         qkv[:] = bias
-        matmul_into(weight[None], self.norm(x).reshape(n, c, h * w), qkv, accumulate=True)
-        out = x.reshape(n, c, h * w) + self.out.bias[:, None]
-        matmul_into(self.out.weight[None], attend(qkv, self.heads), out, accumulate=True)
-        return out.reshape(n, c, h, w)
+        matmul_into(self.norm(x).reshape(n, h * w, c), weight.T[None], qkv, accumulate=True)
+        out = x.reshape(n, h * w, c) + self.out.bias
+        matmul_into(attend(qkv, self.heads), self.out.weight.T[None], out, accumulate=True)
+        return out.reshape(n, h, w, c)
 
     def prompt_projections(self, context):
         """For each head, the prompt's keys with W_q folded in, (N, heads·L, C), their biases
-        k·b_q/√d (N, heads, L, 1), and its values with W_o folded in, (N, C, heads·L).
+        k·b_q/√d (N, heads, L, 1), and its values with W_o folded in, (N, heads·L, C).
         A sample asks with the same prompts at every step, so the last answer is kept."""
         weights = (self.q.weight, self.q.bias, self.k.weight, self.k.bias, self.v.weight, self.v.bias, self.out.weight)
         return self.kept("prompt", lambda: self._fold_prompt(context), weights, context)
@@ -107,27 +107,27 @@ class Attention(Module):
         k = k / np.float32(np.sqrt(d))
         keys = (k @ self.q.weight.reshape(heads, d, c)).reshape(n, heads * length, c)
         key_bias = k @ self.q.bias.reshape(heads, d, 1)
-        values = self.out.weight.reshape(c, heads, d).transpose(1, 0, 2) @ np.swapaxes(v, -1, -2)  # (N, heads, C, L)
-        values = np.ascontiguousarray(values.transpose(0, 2, 1, 3).reshape(n, c, heads * length))
+        values = (v @ self.out.weight.reshape(c, heads, d).transpose(1, 2, 0)).reshape(n, heads * length, c)
         return keys, key_bias, values
 
     def cross_attention(self, x, context, capture=None, name=""):
         """Cross-attention to a few prompt tokens, with the projections folded into them.
         Per head, scores = (W_q x + b_q)·k / √d = (k W_q / √d)·x + k·b_q / √d, and the output
         W_o Σ_l p_l v_l = Σ_l p_l (W_o v_l): two products with L·heads rows, where the
-        pixels (channels first, no transposes) never meet a C×C matrix."""
-        n, c, h, w = x.shape
+        pixels never meet a C×C matrix. The scores are made keys down, pixels across, so
+        that the softmax runs down their columns."""
+        n, h, w, c = x.shape
         keys, key_bias, values = self.prompt_projections(context)
         heads, length = key_bias.shape[1:3]
         weights = np.empty((n, heads * length, h * w), np.float32)
         weights[:] = key_bias.reshape(n, heads * length, 1)
-        matmul_into(keys, self.norm(x).reshape(n, c, h * w), weights, accumulate=True)  # the scores
+        matmul_into(keys, np.swapaxes(self.norm(x).reshape(n, h * w, c), 1, 2), weights, accumulate=True)  # the scores
         softmax_columns(weights.reshape(n * heads, length, h * w))  # over each head's L keys
         if capture is not None:  # (N, pixels, keys), averaged over heads
             capture[name] = weights.reshape(n, heads, length, h * w).mean(axis=1).transpose(0, 2, 1)
-        out = x.reshape(n, c, h * w) + self.out.bias[:, None]
-        matmul_into(values, weights, out, accumulate=True)
-        return out.reshape(n, c, h, w)
+        out = x.reshape(n, h * w, c) + self.out.bias
+        matmul_into(np.swapaxes(weights, 1, 2), values, out, accumulate=True)
+        return out.reshape(n, h, w, c)
 
 
 class MultiheadSelfAttention(Module):
@@ -189,14 +189,14 @@ def repeated(h, n: int):
 def decoder_input(h, skip, upsample: bool):
     """[h upsampled ×2 (when asked), skip] along the channels, made in one array: the skip's rows
     repeated when it was computed once for images that share it."""
-    n, c, hh, ww = h.shape
+    n, hh, ww, c = h.shape
     scale = 2 if upsample else 1
-    out = np.empty((n, c + skip.shape[1], scale * hh, scale * ww), dtype=np.float32)
+    out = np.empty((n, scale * hh, scale * ww, c + skip.shape[3]), dtype=np.float32)
     if upsample:
-        upsample_nearest(h, out[:, :c])
+        upsample_nearest(h, out)  # into its first c channels
     else:
-        out[:, :c] = h
-    out[:, c:].reshape(n // len(skip), *skip.shape)[...] = skip  # (see repeated)
+        out[..., :c] = h
+    out[..., c:].reshape(n // len(skip), *skip.shape)[...] = skip  # (see repeated)
     return out
 
 
@@ -245,7 +245,7 @@ class UNet(Module):
         self.conv_out = Conv2d(cin, in_channels, 3)
 
     def __call__(self, x, t, context, use_skips=True, capture=None):
-        """The prediction (ε̂ or v̂) for x (N, C, H, W) at timesteps t (N,) given the text
+        """The prediction (ε̂ or v̂, NCHW) for x (N, C, H, W) at timesteps t (N,) given the text
         encoder's context (N, L, D). `capture`, a dict, receives every level's feature maps
         (keys "down.i", "mid", "up.j") and every cross-attention map (attention_key(level));
         use_skips=False feeds the decoder zeros instead of the skips.
@@ -261,8 +261,8 @@ class UNet(Module):
         context = np.broadcast_to(context, (len(x), *context.shape[1:]))  # one prompt for all, or one each
         silu_temb = silu(self.time2(silu(self.time1(timestep_embedding(t, self.time_freq_dim)))))
         copies = shared_copies(x, t) if capture is None else 1  # captured maps keep every row
-        h = self.conv_in(x[:len(x) // copies])
-        keep = (lambda name, value: capture.__setitem__(name, value)) if capture is not None else (lambda *_: None)
+        h = self.conv_in(channels_last(x[:len(x) // copies]))
+        keep = (lambda name, value: capture.__setitem__(name, channels_first(value))) if capture is not None else (lambda *_: None)
         skips = []
         for i, level in enumerate(self.down):
             h = level(h, silu_temb, context, capture, f"down.{i}")
@@ -277,4 +277,4 @@ class UNet(Module):
         for j, level in enumerate(self.up):
             h = level(decoder_input(h, skips.pop(), upsample=j > 0), silu_temb, context, capture, f"up.{j}")
             keep(f"up.{j}", h)
-        return self.conv_out(h, norm=self.norm_out)
+        return channels_first(self.conv_out(h, norm=self.norm_out))
