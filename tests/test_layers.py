@@ -89,9 +89,11 @@ def test_group_norm_kernel_matches_torch(silu):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("a_shape, b_shape", [((16, 5, 7), (16, 7, 9)), ((1, 6, 4), (3, 4, 10)), ((3, 2, 8), (1, 8, 3))])
+@pytest.mark.parametrize("a_shape, b_shape", [((16, 5, 7), (16, 7, 9)), ((1, 6, 4), (3, 4, 10)), ((3, 2, 8), (1, 8, 3)),
+                                              ((1, 32, 4), (1, 4, 5))])
 def test_matmul_into_is_numpys_matmul_on_any_threads(threads, a_shape, b_shape):
-    """The stacks of products the kernels share out (Winograd's 16, or one matrix for every image)."""
+    """The stacks of products the kernels share out (Winograd's 16, or one matrix for every image),
+    and a lone product whose rows they share out."""
     rng = np.random.default_rng(2)
     a, b = rng.standard_normal(a_shape, dtype=np.float32), rng.standard_normal(b_shape, dtype=np.float32)
     out = np.full((max(len(a), len(b)), a_shape[1], b_shape[2]), np.nan, dtype=np.float32)

@@ -84,7 +84,8 @@ def matmul_into(a, b, out, accumulate: bool = False) -> np.ndarray:
     """np.matmul(a, b, out=out) for float32 stacks (S or 1, M, K) @ (S or 1, K, N) → (S, M, N), on
     the calling thread's numba threads when numpy's BLAS is OpenBLAS (else numpy's matmul).
     An operand may be a transposed view. accumulate: out += a @ b instead (a bias or a
-    residual already in out costs no pass of its own)."""
+    residual already in out costs no pass of its own). Fewer products than threads (one
+    image's 1×1 convolution) have their rows shared out instead."""
     stacks = {len(a), len(b)} - {1}
     if not (a.ndim == b.ndim == out.ndim == 3 and a.shape[2] == b.shape[1] and len(stacks) <= 1
             and out.shape == (max(len(a), len(b)), a.shape[1], b.shape[2]) and out.dtype == np.float32):
@@ -97,9 +98,16 @@ def matmul_into(a, b, out, accumulate: bool = False) -> np.ndarray:
     if not _matrices_contiguous(out):
         raise ValueError("out's matrices must be C-contiguous")
     (a, transpose_a), (b, transpose_b) = _as_stored(a), _as_stored(b)
+    split = numba.get_num_threads() // len(out)  # fewer products than threads: split their rows
+    rows = out.shape[1]
+    if split > 1 and len(b) == 1 and not transpose_a and rows % split == 0 and rows // split >= 8 and out.flags.c_contiguous:
+        a, result = a.reshape(len(a) * split, rows // split, -1), out
+        out = out.reshape(len(out) * split, rows // split, -1)
+    else:
+        result = out
     with one_blas_thread():
         _matmul_kernel(a, b, transpose_a, transpose_b, np.float32(accumulate), out)
-    return out
+    return result
 
 
 class one_blas_thread:
