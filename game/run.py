@@ -67,7 +67,10 @@ class OnAWorker:
 
     @property
     def running(self) -> bool:
-        return not self.job.done
+        """The work goes on, or what it reported still waits for poll(): a caller that stops
+        once this is False has every report (a lab run once read as ended with its last step
+        still queued, and showed 4 of 5)."""
+        return not self.job.done or not self.job.items.empty()
 
     @property
     def error(self):

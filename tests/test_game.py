@@ -425,15 +425,28 @@ def test_lab_runs_the_steps_its_label_shows(app):
     assert len(lab.run.steps) == 5
 
 
-def test_a_job_is_done_only_once_everything_it_reported_is_taken():
+def test_a_run_runs_until_poll_has_taken_its_last_step():
     """CI once saw a finished 5-step lab run with 4 steps: the run read as ended while its last
-    report still sat in the queue, and nobody polled again."""
-    from game.worker import Job
+    step still sat in the queue, and nobody polled again."""
+    import numpy as np
 
-    job = Job(lambda report, cancelled: [report(i) for i in range(5)])
-    job.finished.wait(10)
-    assert not job.done
-    assert job.poll() == [0, 1, 2, 3, 4] and job.done
+    from game.run import SamplingRun
+    from sim_core.samplers import make_sampler
+    from sim_core.schedules import make_schedule
+
+    class Zero:
+        schedule = make_schedule("cosine")
+
+        def __call__(self, x, t, cond):
+            return np.zeros_like(x)
+
+    model = Zero()
+    run = SamplingRun(model, make_sampler("ddim", model.schedule, steps=5), np.zeros((1, 3, 4, 4), np.float32),
+                      None, 1.0, np.random.default_rng(0))
+    run.job.finished.wait(10)
+    assert run.running and len(run.steps) == 0
+    run.poll()
+    assert not run.running and len(run.steps) == 5 and run.complete
 
 
 def test_menus_show_option_names_in_the_players_language_and_keep_their_ids(app):
