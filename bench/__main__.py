@@ -234,7 +234,7 @@ def main():
 
     # frame time of the game while sampling
     gaps = lab_sample(app_warmed())
-    rows.append(("game frame time during a 50-step guided sample, 95th percentile", float(np.percentile(gaps, 95)),
+    rows.append(("game frame time during three 50-step guided samples, 95th percentile", float(np.percentile(gaps, 95)),
                  float("nan"), f"median {np.median(gaps) * 1000:.1f} ms, worst {gaps.max() * 1000:.0f} ms over {len(gaps)} frames"))
 
     # (e) start-up
