@@ -70,7 +70,7 @@ class OnAWorker:
         """The work goes on, or what it reported still waits for poll(): a caller that stops
         once this is False has every report (a lab run once read as ended with its last step
         still queued, and showed 4 of 5)."""
-        return not self.job.done or not self.job.items.empty()
+        return not self.job.drained
 
     @property
     def error(self):

@@ -53,3 +53,8 @@ class Job:
     @property
     def done(self) -> bool:
         return self.finished.is_set()
+
+    @property
+    def drained(self) -> bool:
+        """Ended, and poll() has taken everything it reported."""
+        return self.done and self.items.empty()

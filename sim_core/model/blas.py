@@ -90,7 +90,7 @@ def matmul_into(a, b, out, accumulate: bool = False) -> np.ndarray:
     if not (a.ndim == b.ndim == out.ndim == 3 and a.shape[2] == b.shape[1] and len(stacks) <= 1
             and out.shape == (max(len(a), len(b)), a.shape[1], b.shape[2]) and out.dtype == np.float32):
         raise ValueError(f"matmul_into: {a.shape} @ {b.shape} does not make float32 {out.shape}")
-    if _lib is None:
+    if not HAVE_SGEMM:
         if accumulate:
             out += np.matmul(a, b)
             return out
@@ -98,16 +98,13 @@ def matmul_into(a, b, out, accumulate: bool = False) -> np.ndarray:
     if not _matrices_contiguous(out):
         raise ValueError("out's matrices must be C-contiguous")
     (a, transpose_a), (b, transpose_b) = _as_stored(a), _as_stored(b)
-    split = numba.get_num_threads() // len(out)  # fewer products than threads: split their rows
-    rows = out.shape[1]
+    products = out
+    split, rows = numba.get_num_threads() // len(out), out.shape[1]  # fewer products than threads: split their rows
     if split > 1 and len(b) == 1 and not transpose_a and rows % split == 0 and rows // split >= 8 and out.flags.c_contiguous:
-        a, result = a.reshape(len(a) * split, rows // split, -1), out
-        out = out.reshape(len(out) * split, rows // split, -1)
-    else:
-        result = out
+        a, products = a.reshape(len(a) * split, rows // split, -1), out.reshape(len(out) * split, rows // split, -1)
     with one_blas_thread():
-        _matmul_kernel(a, b, transpose_a, transpose_b, np.float32(accumulate), out)
-    return result
+        _matmul_kernel(a, b, transpose_a, transpose_b, np.float32(accumulate), products)
+    return out
 
 
 class one_blas_thread:
