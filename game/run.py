@@ -1,7 +1,5 @@
 """One reverse-process run on a worker thread, and what scenes show of it."""
 
-import contextlib
-import copy
 import time
 import tracemalloc
 
@@ -82,32 +80,25 @@ class OnAWorker:
 
 class SamplingRun(OnAWorker):
     """Sample from x_start at sampler.timesteps[start_index] down to x_0 on a worker; the
-    render thread calls poll() each frame and reads `steps` (SampleStep records)."""
+    render thread calls poll() each frame and reads `steps` (SampleStep records) and
+    `elapsed`, the seconds from the start to the latest step, clocked on the worker (read
+    at each frame, a 1-step run once showed "done in 0.0 s")."""
 
-    def __init__(self, model, sampler, x_start, cond, guidance, rng, start_index=0, use_skips=True,
-                 measure=False, inpaint=None):
+    def __init__(self, model, sampler, x_start, cond, guidance, rng, start_index=0, use_skips=True, inpaint=None):
         self.model, self.sampler, self.guidance = model, sampler, guidance
         self.steps = []
-        self.started, self.elapsed = time.perf_counter(), 0.0
-        self.progressed = self.started  # when the last step arrived (for watchdogs)
-        self.peak_bytes = None  # with measure (tracing on: MemoryTracing): the most memory the run held at once
+        self.elapsed = 0.0
+        self.progressed = time.perf_counter()  # when the last step arrived (for watchdogs)
         denoiser = model if use_skips else WithoutSkips(model)
 
-        def steps(generator):
-            return sample_progressive(denoiser, x_start, model.schedule, sampler=sampler, guidance=guidance,
-                                      cond=cond, rng=generator, start_index=start_index, inpaint=inpaint)
-
         def work(report, cancelled):
-            if measure:  # one untimed step first: the first call's one-off costs (loading compiled
-                next(steps(copy.deepcopy(rng)))  # kernels, caches) once cost the first side 5 s and 48 MB
-                self.started = time.perf_counter()
-            with PeakMemory() if measure else contextlib.nullcontext() as memory:
-                for step in steps(rng):
-                    report(step)
-                    if cancelled():
-                        return
-            if measure:
-                self.peak_bytes = memory.bytes
+            started = time.perf_counter()
+            for step in sample_progressive(denoiser, x_start, model.schedule, sampler=sampler, guidance=guidance,
+                                           cond=cond, rng=rng, start_index=start_index, inpaint=inpaint):
+                self.elapsed = time.perf_counter() - started
+                report(step)
+                if cancelled():
+                    return
 
         self.total = len(sampler.timesteps) - start_index
         self.job = Job(work)
@@ -129,10 +120,6 @@ class SamplingRun(OnAWorker):
         if new:
             self.steps.extend(new)
             self.progressed = time.perf_counter()
-        if self.running:
-            self.elapsed = time.perf_counter() - self.started
-        else:
-            self.steps.extend(self.job.poll())
 
     def stalled(self, seconds: float) -> bool:
         """Still running, but no step for `seconds` (a hung model call)."""
@@ -174,28 +161,68 @@ class StepTimer(OnAWorker):
         self.job = Job(work)
 
 
+class MemoryProbe(OnAWorker):
+    """What one sampling step of each side holds at once: on a worker, one step of each side
+    untraced by PeakMemory (a first call's one-off costs: loading compiled kernels, caches,
+    once 48 MB), then one under it; `bytes[side]` once done. tracemalloc is on from here until
+    the job has ended and poll() (or cancel()) saw it (MemoryTracing says why the render thread
+    switches it). A probe of its own, before the runs: measured over a whole run, tracing
+    doubled the latent side's time, and the peak counted the steps the run keeps (it grew with
+    the step count)."""
+
+    def __init__(self, steps: dict):
+        self.bytes = None
+        self.tracing = MemoryTracing()
+        self.tracing.start()
+
+        def work(report, cancelled):  # each side's steps: an iterator of at least 2
+            peaks = {}
+            for side, side_steps in steps.items():
+                next(side_steps)
+                if cancelled():
+                    return
+                with PeakMemory() as memory:
+                    next(side_steps)
+                peaks[side] = memory.bytes
+            self.bytes = peaks
+
+        self.job = Job(work)
+
+    def poll(self) -> dict | None:
+        """`bytes` once the job has ended and tracing is off again, else None."""
+        if not self.job.done:
+            return None
+        self._stop_tracing()
+        return self.bytes
+
+    def cancel(self) -> None:
+        super().cancel()
+        self._stop_tracing()
+
+    def _stop_tracing(self) -> None:
+        if self.tracing.own:
+            self.job.join()  # its thread gone, down to its last free()
+            self.tracing.stop()
+
+
 
 class RunQueue:
     """Runs that go one after the other, never two at once (each one's time is its own and the
     window keeps a core): `start()` queues one per side, `poll()` each frame starts the next
-    when the last is done. `make(side)` builds a side's SamplingRun. With trace_memory,
-    tracemalloc is on from start() until the last run has ended (for runs that measure)."""
+    when the last is done. `make(side)` builds a side's SamplingRun."""
 
-    def __init__(self, sides, make, trace_memory: bool = False):
+    def __init__(self, sides, make):
         self.sides, self.make = tuple(sides), make
         self.runs = dict.fromkeys(self.sides)
         self.pending = []  # the sides still to run, in order
-        self.tracing = MemoryTracing() if trace_memory else None
 
     @property
     def busy(self) -> bool:
         return bool(self.pending) or any(run is not None and run.running for run in self.runs.values())
 
     def start(self) -> None:
-        """Queue every side (call it when no worker runs: it may switch tracing on)."""
+        """Queue every side."""
         self.runs, self.pending = dict.fromkeys(self.sides), list(self.sides)
-        if self.tracing is not None:
-            self.tracing.start()
         self._next()
 
     def _next(self) -> None:
@@ -213,22 +240,12 @@ class RunQueue:
             self.pending = []
         elif self.pending and not any(run.running for run in runs):
             self._next()
-        if not self.busy:
-            self._stop_tracing()
         return error
 
     def cancel(self) -> None:
         for run in self.runs.values():
             if run is not None:
                 run.cancel()
-        self._stop_tracing()
-
-    def _stop_tracing(self) -> None:
-        if self.tracing is not None and self.tracing.own:
-            for run in self.runs.values():  # their threads gone, down to their last free()
-                if run is not None:
-                    run.job.join()
-            self.tracing.stop()
 
 
 FORMULA_KEYS = {"ddim": "ddim", "ddpm": "ddpm", "dpmsolver++": "dpm"}

@@ -1,6 +1,7 @@
-"""Latent diffusion: the same prompt drawn in pixel space and in the autoencoder's latent
-space, one after the other, with the time and the memory of each measured live, then one
-step of each network timed in turn while the window holds still (StepTimer). Metric
+"""Latent diffusion: the memory one step of each network holds measured first (MemoryProbe),
+then the same prompt drawn in pixel space and in the autoencoder's latent space, one after
+the other, then one step of each network timed in turn while the window holds still
+(StepTimer). Metric
 judge_confidence: the judge's confidence in the latent drawing; speedup_guess: how far the
 player's guess, made before the run, lies from the measured speed-up, |log₂(guess / measured)|
 (1 = off by a factor of 2), counted when the judge recognises the latent drawing."""
@@ -10,7 +11,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
 
-from game.run import RunQueue, SamplingRun, StepTimer
+from game.run import MemoryProbe, RunQueue, SamplingRun, StepTimer
 from game.scenes.level import LevelScene
 from game.scenes.sampling_level import heat
 from game.widgets.image_view import draw_image
@@ -34,7 +35,9 @@ class LatentLevel(LevelScene):
         self.guess_range = (guess["min"], guess["max"]) if guess else None
         self.guess = guess["start"] if guess else None
         self.prediction = None  # the guess as it stood when the run began
-        self.queue = RunQueue(SIDES, self.make_run, trace_memory=True)
+        self.queue = RunQueue(SIDES, self.make_run)
+        self.probe = None  # MemoryProbe, before the runs
+        self.memory = None  # {side: bytes one step held at once} once probed
         self.decoded = None  # (step index, x̂₀ decoded from the latent side's latest step)
         self.timer = None  # StepTimer once both runs are done
         self.final_score = None
@@ -71,22 +74,28 @@ class LatentLevel(LevelScene):
         return self.queue.runs
 
     def start(self):
-        if self.queue.busy or self.holds_still:
+        if self.queue.busy or self.holds_still or self.probing:
             return
-        if self.timer is not None:  # its thread gone before tracing is switched on (MemoryTracing)
-            self.timer.job.join()
+        for work in (self.timer, *self.runs.values()):  # their threads gone before tracing is switched on (MemoryTracing)
+            if work is not None:
+                work.job.join()
         for side in SIDES:
             model, error = self.app.try_model(latent=side == "latent")
             if error:
                 self.message = error
                 return
-        latent = self.app.latent_model  # its first decode's one-off costs stay out of the latent side's memory
+        latent = self.app.latent_model  # its first decode's one-off costs (loading kernels) before the live run
         latent.decode(np.zeros((1, *latent.sample_shape), np.float32))
-        self.decoded = self.final_score = self.comparison = self.timer = None
+        self.decoded = self.final_score = self.comparison = self.timer = self.memory = None
+        self.queue = RunQueue(SIDES, self.make_run)
         self.prediction = self.guess
         self.count_try()
         self.result, self.message = None, ("sampling.running", {})
-        self.queue.start()
+        self.probe = MemoryProbe({side: self.timed_steps(side) for side in SIDES})
+
+    @property
+    def probing(self) -> bool:
+        return self.probe is not None and self.memory is None
 
     def sampling(self, side):
         """(model, sampler, x_T, the prompt's encoding, rng) for one side's run."""
@@ -97,7 +106,7 @@ class LatentLevel(LevelScene):
 
     def make_run(self, side):
         model, sampler, x_T, cond, rng = self.sampling(side)
-        return SamplingRun(model, sampler, x_T, cond, self.guidance, rng, measure=True)
+        return SamplingRun(model, sampler, x_T, cond, self.guidance, rng)
 
     def timed_steps(self, side):
         model, sampler, x_T, cond, rng = self.sampling(side)
@@ -112,9 +121,16 @@ class LatentLevel(LevelScene):
         return lambda: self.final_score is not None
 
     def workers(self):
-        return [self.queue, self.timer]
+        return [self.probe, self.queue, self.timer]
 
     def update(self, dt):
+        if self.probing:
+            self.memory = self.probe.poll()
+            if self.probe.error is not None:
+                self.message, self.probe = ("lab.failed", {"reason": str(self.probe.error)}), None
+            elif self.memory is not None:
+                self.queue.start()
+            return
         error = self.queue.poll()
         if error is not None:
             self.message = ("lab.failed", {"reason": str(error)})
@@ -145,7 +161,7 @@ class LatentLevel(LevelScene):
         agrees = verdict.agrees_with(self.prompt)
         seconds = self.timer.seconds
         self.comparison = {"faster": seconds["pixel"] / max(seconds["latent"], 1e-9),
-                           "smaller": self.runs["pixel"].peak_bytes / max(latent.peak_bytes, 1)}
+                           "smaller": self.memory["pixel"] / max(self.memory["latent"], 1)}
         if self.level.objective["metric"] == "speedup_guess":
             miss = abs(float(np.log2(self.prediction / self.comparison["faster"])))
             self.final_score = miss if agrees else float("inf")
@@ -212,10 +228,11 @@ class LatentLevel(LevelScene):
         if run is None:
             return
         lines = [tr("latent.progress", i=len(run.steps), n=run.total), tr("latent.seconds", seconds=run.elapsed)]
-        if run.peak_bytes is not None:
-            lines.append(tr("latent.memory", megabytes=run.peak_bytes / 2**20))
-        if self.timer is not None and self.timer.seconds is not None:
-            lines.append(tr("latent.step", ms=self.timer.seconds[side] * 1000))
+        if self.timer is not None and self.timer.seconds is not None:  # the network alone: the window held still
+            step = self.timer.seconds[side]
+            lines.append(tr("latent.step", ms=step * 1000, n=run.total, seconds=step * run.total))
+        if self.memory is not None:
+            lines.append(tr("latent.memory", megabytes=self.memory[side] / 2**20))
         y = box.y + 300
         for line in lines:
             y = theme.text(surface, line, (box.x + 14, y), colour="accent" if run.complete else "text").bottom + 6

@@ -25,6 +25,7 @@ class LevelScene(Scene):
         self.result = None  # (score, stars)
         self.message = None  # (catalog key, values)
         self.tries = 0  # answers committed so far: each Check, or each run that locks a prediction
+        self.tries_checked = 0  # self.tries at the last Check
 
     # Where the player commits an answer: True, each Check (the player judges by eye, then
     # checks); a scene whose runs lock a prediction or a setting counts a try at each run instead.
@@ -32,6 +33,14 @@ class LevelScene(Scene):
 
     def count_try(self):
         self.tries += 1
+
+    def badge_try(self) -> int | None:
+        """The try the stars badge speaks of: the one a run has locked and Check has not yet
+        scored, else the next; None once no try can earn more than the stars already won."""
+        pending = not self.TRY_ON_CHECK and self.tries > self.tries_checked
+        n = self.tries if pending else self.tries + 1
+        won = self.result[1] if self.result is not None else 0
+        return n if self.level.most_stars(n) > won else None
 
     def text(self, table: dict) -> str:
         return table[self.app.tr.lang]
@@ -84,6 +93,7 @@ class LevelScene(Scene):
             score = round(score, self.digits)
         if self.TRY_ON_CHECK:
             self.count_try()
+        self.tries_checked = self.tries
         earned, most = self.level.stars(score), self.level.most_stars(self.tries)
         stars = min(earned, most)
         self.result = (score, stars)
@@ -128,8 +138,9 @@ class LevelScene(Scene):
         pygame.draw.rect(surface, theme.colour("panel"), side, border_radius=8)
         heading = theme.text(surface, tr("level.goal"), (side.x + 16, side.y + 14), role="heading", bold=True, colour="accent")
         y = heading.bottom
-        if "stars_by_try" in self.level.objective:  # what the next try can still earn, beside the heading
-            theme.text(surface, tr("level.next_try", n=self.tries + 1, most=self.level.most_stars(self.tries + 1)),
+        badge = self.badge_try() if "stars_by_try" in self.level.objective else None
+        if badge is not None:  # what this try, or the next, can still earn, beside the heading
+            theme.text(surface, tr("level.next_try", n=badge, most=self.level.most_stars(badge)),
                        (side.right - 16, heading.centery), role="small", colour="accent2", anchor="midright")
         y = theme.text(surface, self.text(self.level.goal), (side.x + 16, y + 6), width=side.width - 32).bottom
         if self.result is not None and self.result[1] and self.level.why:  # won: why it worked, in place of the text
