@@ -81,9 +81,10 @@ def test_a_line_breaks_between_words_never_inside_a_formula(font):
 
 def test_significant_digits_never_print_zero_for_a_small_number():
     tr = Catalogs("es")
-    assert tr.significant(4.13e-5) == "4,13·10⁻⁵" and tr.significant(0.7856) == "0,7856" and tr.significant(24221.3) == "24221"
+    assert tr.significant(4.132e-5) == "4,132·10⁻⁵" and tr.significant(0.7856) == "0,7856" and tr.significant(24221.3) == "24221"
+    assert tr.significant(0.0031567, 3) == "0,00316" and tr.significant(4.56e-5, 3) == "4,56·10⁻⁵"  # three, as asked
     tr.switch("en")
-    assert tr.significant(0.0123) == "0.0123" and np.isfinite(float(tr.significant(3.5)))
+    assert tr.significant(0.0123) == "0.01230" and np.isfinite(float(tr.significant(3.5)))
 
 
 def test_a_formula_mathtext_cannot_parse_is_shown_as_its_source(font):

@@ -135,10 +135,11 @@ class Catalogs:
         return self.formatters[self.lang].format_field(value, spec)
 
     def significant(self, value: float, digits: int = 4) -> str:
-        """`value` with `digits` significant digits, never rounded to 0: 0.0000413 is
-        "4,13·10⁻⁵" (rounding to four decimals once printed "1.0000 / 0.0000 = 24221")."""
+        """`value` with `digits` significant digits, never rounded to 0: 0.00004132 is
+        "4,132·10⁻⁵" and 0.0031567 with 3 is "0,00316" (rounding to four decimals once printed
+        "1.0000 / 0.0000 = 24221", and capping the decimals at `digits` printed β₅₀₀ as 0,003)."""
         if value == 0 or 1e-3 <= abs(value) < 1e5:
             decimals = max(0, digits - 1 - int(np.floor(np.log10(abs(value))))) if value else 0
-            return self.number(value, f".{min(decimals, digits)}f")
-        mantissa, exponent = f"{value:.{digits - 2}e}".split("e")
-        return f"{self.number(float(mantissa), f'.{digits - 2}f')}·10{str(int(exponent)).translate(SUPERSCRIPTS)}"
+            return self.number(value, f".{decimals}f")
+        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+        return f"{self.number(float(mantissa), f'.{digits - 1}f')}·10{str(int(exponent)).translate(SUPERSCRIPTS)}"

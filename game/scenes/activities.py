@@ -388,6 +388,11 @@ class UNetLevel(LevelScene):
               "up.0": (4, 2), "up.1": (5, 1), "up.2": (6, 0)}
     SKIPS = (("down.0", "up.2"), ("down.1", "up.1"), ("down.2", "up.0"))
 
+    def stage_name(self, stage: str) -> str:
+        """"down.0" as the player reads it: "bajada 1" (the code's names read as English)."""
+        kind, _, index = stage.partition(".")
+        return self.app.tr(f"unet.stage_{kind}", **({"i": int(index) + 1} if index else {}))
+
     def draw_diagram(self, surface, x0, y0, capture, bottom):
         """The U-Net as a U between y0 and bottom: each level a box of four of its feature
         maps, arrows along the U and the skip connections across it."""
@@ -417,5 +422,5 @@ class UNetLevel(LevelScene):
                 draw_image(surface, theme, np.repeat(tile[None], 3, axis=0),
                            pygame.Rect(x + (j % 2) * half, y + (j // 2) * half, half - 2, half - 2))
             if captions:
-                theme.text(surface, f"{stage}\n{fmap.shape[1]}×{fmap.shape[2]}", (x + box // 2, y + box + 4),
+                theme.text(surface, f"{self.stage_name(stage)}\n{fmap.shape[1]}×{fmap.shape[2]}", (x + box // 2, y + box + 4),
                            role="small", colour="muted", anchor="midtop", width=box + 16)

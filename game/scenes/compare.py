@@ -181,7 +181,9 @@ class CompareScene(Scene):
             theme.text(surface, tr("lab.steps", steps=steps), (rect.centerx, TOP), role="small", bold=True, anchor="midtop")
         for r, sampler in enumerate(rows):
             rect = self.cell_rect((r, 0))
-            theme.text(surface, tr(f"options.{sampler}"), (30, rect.y + 36), role="heading", bold=True)
+            name = tr(f"options.{sampler}")  # right-aligned to the cells, in the largest type that fits left of them
+            role = next((r for r in ("heading", "body") if theme.font(r, bold=True).size(name)[0] <= rect.x - 42), "small")
+            theme.text(surface, name, (rect.x - 12, rect.centery), role=role, bold=True, anchor="midright")
             for c in range(len(columns)):
                 cell = self.cells.get((r, c))
                 if cell is not None:

@@ -70,7 +70,8 @@ class DenoiserLevel(LevelScene):
     def build_controls(self):
         tr, ui, theme = self.app.tr, self.app.ui, self.app.theme
         captions = max(theme.text_height(tr(f"denoiser.{name}"), "small", self.IMAGE) for name in IMAGES)
-        numbers = theme.text_height(tr("denoiser.numbers", t=999, alpha=0.5, epsilon="0,0000", image="0,0000"), "small", 820)
+        numbers = max(theme.text_height(tr("denoiser.numbers", t=999, alpha=0.5, epsilon=s, image=s), "small", 820)
+                      for s in (tr.significant(0.00888, 3), tr.significant(8.88e-8, 3)))  # the widest it prints
         self.numbers_y = self.TOP + 10 + self.IMAGE + 10 + captions + 6
         top = self.numbers_y + numbers + 10
         self.slider = self.add(UIHorizontalSlider((30, top, 560, 32), self.t, (0, 999), ui))
@@ -188,8 +189,8 @@ class DenoiserLevel(LevelScene):
                 draw_image(surface, theme, image, box, tr(f"denoiser.{name}"))
             if self.measured:  # hidden until the curves reveal them: the prediction is judged by eye
                 numbers = tr("denoiser.numbers", t=t, alpha=float(self.app.model.schedule.alphas_cumprod[t]),
-                             epsilon=tr.significant(float(view.epsilon_loss[0]), 4),
-                             image=tr.significant(float(view.image_loss[0]), 4))
+                             epsilon=tr.significant(float(view.epsilon_loss[0]), 3),
+                             image=tr.significant(float(view.image_loss[0]), 3))
                 theme.text(surface, numbers, (rect.x, self.numbers_y), role="small", colour="accent", width=820)
         for error, y in self.question_y.items():
             theme.text(surface, tr(f"denoiser.predict_{error}"), (rect.x, y), role="small", width=400)

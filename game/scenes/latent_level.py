@@ -227,12 +227,17 @@ class LatentLevel(LevelScene):
             theme.text(surface, tr("latent.channels"), (box.x + 200, box.y + 250), role="small", colour="muted", width=170)
         if run is None:
             return
-        lines = [tr("latent.progress", i=len(run.steps), n=run.total), tr("latent.seconds", seconds=run.elapsed)]
-        if self.timer is not None and self.timer.seconds is not None:  # the network alone: the window held still
-            step = self.timer.seconds[side]
-            lines.append(tr("latent.step", ms=step * 1000, n=run.total, seconds=step * run.total))
+        drawn = tr("latent.seconds", seconds=run.elapsed)
+        if self.timer is not None and self.timer.seconds is not None:  # then the network alone, the window held still
+            step = self.timer.seconds[side]  # its "× 30" says the steps
+            lines = [drawn, tr("latent.step", ms=step * 1000, n=run.total, seconds=step * run.total)]
+        else:
+            lines = [tr("latent.progress", i=len(run.steps), n=run.total), drawn]
         if self.memory is not None:
             lines.append(tr("latent.memory", megabytes=self.memory[side] / 2**20))
-        y = box.y + 300
+        y, width = box.y + 300, box.width - 28
+        role = next((r for r in ("body", "small") if sum(theme.text_height(line, r, width) + 6 for line in lines)
+                     <= box.bottom - y), "small")  # large text: the four lines in smaller type
         for line in lines:
-            y = theme.text(surface, line, (box.x + 14, y), colour="accent" if run.complete else "text").bottom + 6
+            y = theme.text(surface, line, (box.x + 14, y), role=role, colour="accent" if run.complete else "text",
+                           width=width).bottom + 6
