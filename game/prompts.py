@@ -9,7 +9,7 @@ def known_words(tr, vocabulary) -> str:
 def read_prompt(tr, text: str, model):
     """(the prompt in the model's words, None), or (None, the message saying why not)."""
     words = tr.to_model_words(text)
-    unknown = [typed for typed, word in zip(text.lower().split(), words) if word not in model.vocabulary]
+    unknown = [typed for typed, word in zip(tr.typed_words(text), words) if word not in model.vocabulary]
     if unknown:
         return None, ("lab.unknown_word", {"word": unknown[0], "words": known_words(tr, model.vocabulary)})
     prompt = " ".join(words)

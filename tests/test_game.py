@@ -79,6 +79,10 @@ def test_typed_words_in_either_language_become_model_words():
     tr = Catalogs("es")
     assert tr.to_model_words("Estrella ROJA") == ["star", "red"]
     assert tr.to_model_words("blue corazón dragon") == ["blue", "heart", "dragon"]
+    # what a visitor types around the words: articles, punctuation ("estrella," was an unknown word)
+    assert tr.to_model_words("¡Una estrella, de color ROJO!") == ["star", "red"]
+    assert tr.to_model_words("a red star.") == ["red", "star"] and tr.to_model_words("The star; red") == ["star", "red"]
+    assert tr.to_model_words("3 estrellas") == ["estrellas"]  # still refused, by the word itself
     assert tr.word("heart") == "corazón"
     tr.switch()
     assert tr.lang == "en" and tr.word("heart") == "heart"

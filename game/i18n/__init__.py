@@ -5,6 +5,7 @@ written as the language writes numbers (its [number] table: "0,25" and "10 %" in
 import locale
 import numbers
 import os
+import re
 import string
 import tomllib
 
@@ -114,15 +115,22 @@ class Catalogs:
         feminine = any(w in self("grammar.feminine_shapes").split() for w in prompt.split() if w != model_word)
         return forms[1] if feminine and len(forms) > 1 else forms[0]
 
+    def typed_words(self, text: str) -> list[str]:
+        """The words of a typed prompt, lower case: runs of letters (punctuation and digits
+        are no words), less either language's filler words ([grammar] filler: "una estrella
+        roja", "a red star" were refused for their articles)."""
+        filler = {w for catalog in self.catalogs.values() for w in catalog.get("grammar.filler", "").lower().split("|")}
+        return [word for word in re.findall(r"[^\W\d_]+", text.lower()) if word not in filler]
+
     def to_model_words(self, text: str) -> list[str]:
-        """The words of a typed prompt in the model's vocabulary; a word that is no form of
+        """The typed words (typed_words) in the model's vocabulary; a word that is no form of
         any model word, in either language, stays as typed (the caller reports it)."""
         forms = {}
         for catalog in self.catalogs.values():
             for key, value in catalog.items():
                 if key.startswith("words."):
                     forms.update({form: key[len("words."):] for form in value.lower().split("|")})
-        return [forms.get(word, word) for word in text.lower().split()]
+        return [forms.get(word, word) for word in self.typed_words(text)]
 
     def __call__(self, key: str, **values) -> str:
         text = self.catalogs[self.lang].get(key)
