@@ -205,7 +205,6 @@ class MemoryProbe(OnAWorker):
             self.tracing.stop()
 
 
-
 class RunQueue:
     """Runs that go one after the other, never two at once (each one's time is its own and the
     window keeps a core): `start()` queues one per side, `poll()` each frame starts the next

@@ -58,3 +58,9 @@ class Job:
     def drained(self) -> bool:
         """Ended, and poll() has taken everything it reported."""
         return self.done and self.items.empty()
+
+
+def jobs_alive() -> bool:
+    """Whether any Job's thread still runs, this scene's or one left behind (a cancelled Job
+    ends at its next step)."""
+    return any(thread.name == JOB_THREAD and thread.is_alive() for thread in threading.enumerate())

@@ -329,6 +329,70 @@ def test_the_step_timer_takes_turns_and_keeps_each_sides_fastest_step(monkeypatc
     assert timer.seconds == {"pixel": pytest.approx(0.3), "latent": pytest.approx(0.1)}
 
 
+def test_the_memory_probe_measures_one_step_past_the_first_and_always_switches_tracing_off():
+    """Each side's bytes are the peak of its second step (the first pays one-off costs), not
+    of the steps kept; tracing is off again once the probe ended (poll), was left (cancel),
+    or failed."""
+    import threading
+    import tracemalloc
+
+    from game.run import MemoryProbe
+
+    def steps(first_mb, then_mb, fail=False):
+        np.ones(first_mb * 2**18, np.float32)  # freed at once: only a peak
+        yield 0
+        if fail:
+            raise RuntimeError("the network failed")
+        np.ones(then_mb * 2**18, np.float32)
+        yield 1
+
+    assert not tracemalloc.is_tracing()
+    probe = MemoryProbe({"pixel": steps(8, 4), "latent": steps(8, 1)})
+    assert tracemalloc.is_tracing() and probe.job.finished.wait(timeout=10)
+    measured = probe.poll()
+    assert not tracemalloc.is_tracing() and probe.error is None
+    assert measured["pixel"] == pytest.approx(4 * 2**20, rel=0.05) and measured["latent"] == pytest.approx(2**20, rel=0.2)
+
+    failing = MemoryProbe({"pixel": steps(1, 1, fail=True)})
+    failing.job.finished.wait(timeout=10)
+    assert failing.poll() is None and str(failing.error) == "the network failed" and not tracemalloc.is_tracing()
+
+    release = threading.Event()
+
+    def waiting():
+        yield 0
+        release.wait(10)
+        yield 1
+
+    left = MemoryProbe({"pixel": waiting()})
+    assert left.poll() is None and tracemalloc.is_tracing()  # still measuring
+    release.set()
+    left.cancel()  # leaving the scene: waits for the thread, then switches tracing off
+    assert not tracemalloc.is_tracing()
+
+
+def test_the_latent_level_waits_for_a_left_scenes_worker_before_it_traces(app):
+    """tracemalloc switched while another thread runs numba's kernels can crash: a scene left
+    a moment ago may still finish its last step, so the probe starts once no Job runs."""
+    import threading
+    import tracemalloc
+
+    from game.worker import Job
+
+    release = threading.Event()
+    leftover = Job(lambda report, cancelled: release.wait(10))
+    scene, _ = play(app, "latent-diffusion")
+    press(app, scene.go)
+    app.run_until(lambda: False, timeout=0.3)
+    assert scene.probing and scene.probe is None and not tracemalloc.is_tracing()
+    assert scene.message == ("latent.probing", {})
+    release.set()
+    leftover.join()
+    assert app.run_until(lambda: scene.memory is not None, timeout=60)
+    assert not tracemalloc.is_tracing() and scene.tries == 1
+    app.pop()
+
+
 def test_a_won_level_offers_next_and_checkpoints_show_only_played_scores(app):
     from game.scenes.campaign import CampaignScene
     from game.scenes.title import TitleScene

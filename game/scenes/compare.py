@@ -182,7 +182,8 @@ class CompareScene(Scene):
         for r, sampler in enumerate(rows):
             rect = self.cell_rect((r, 0))
             name = tr(f"options.{sampler}")  # right-aligned to the cells, in the largest type that fits left of them
-            role = next((r for r in ("heading", "body") if theme.font(r, bold=True).size(name)[0] <= rect.x - 42), "small")
+            role = next((size for size in ("heading", "body") if theme.font(size, bold=True).size(name)[0] <= rect.x - 42),
+                        "small")
             theme.text(surface, name, (rect.x - 12, rect.centery), role=role, bold=True, anchor="midright")
             for c in range(len(columns)):
                 cell = self.cells.get((r, c))

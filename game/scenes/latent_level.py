@@ -12,6 +12,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel
 
 from game.run import MemoryProbe, RunQueue, SamplingRun, StepTimer
+from game.worker import jobs_alive
 from game.scenes.level import LevelScene
 from game.scenes.sampling_level import heat
 from game.widgets.image_view import draw_image
@@ -35,8 +36,9 @@ class LatentLevel(LevelScene):
         self.guess_range = (guess["min"], guess["max"]) if guess else None
         self.guess = guess["start"] if guess else None
         self.prediction = None  # the guess as it stood when the run began
+        self.run_steps = self.steps  # the steps as they stood then
         self.queue = RunQueue(SIDES, self.make_run)
-        self.probe = None  # MemoryProbe, before the runs
+        self.probe, self.probe_due = None, False  # MemoryProbe, before the runs
         self.memory = None  # {side: bytes one step held at once} once probed
         self.decoded = None  # (step index, x̂₀ decoded from the latent side's latest step)
         self.timer = None  # StepTimer once both runs are done
@@ -76,9 +78,6 @@ class LatentLevel(LevelScene):
     def start(self):
         if self.queue.busy or self.holds_still or self.probing:
             return
-        for work in (self.timer, *self.runs.values()):  # their threads gone before tracing is switched on (MemoryTracing)
-            if work is not None:
-                work.job.join()
         for side in SIDES:
             model, error = self.app.try_model(latent=side == "latent")
             if error:
@@ -86,23 +85,28 @@ class LatentLevel(LevelScene):
                 return
         latent = self.app.latent_model  # its first decode's one-off costs (loading kernels) before the live run
         latent.decode(np.zeros((1, *latent.sample_shape), np.float32))
-        self.decoded = self.final_score = self.comparison = self.timer = self.memory = None
+        self.decoded = self.final_score = self.comparison = self.timer = self.memory = self.probe = None
         self.queue = RunQueue(SIDES, self.make_run)
-        self.prediction = self.guess
+        self.prediction, self.run_steps = self.guess, self.steps  # both sides, and the timer, take these
         self.count_try()
-        self.result, self.message = None, ("sampling.running", {})
-        self.probe = MemoryProbe({side: self.timed_steps(side) for side in SIDES})
+        self.result, self.message = None, ("latent.probing", {})
+        self.probe_due = True  # update() starts the probe once no worker runs
 
     @property
     def probing(self) -> bool:
-        return self.probe is not None and self.memory is None
+        return self.probe_due or (self.probe is not None and self.memory is None)
+
+    def failed(self, error):
+        """A try that measured nothing: its message, and the try given back."""
+        self.message = ("lab.failed", {"reason": str(error)})
+        self.tries -= 1
 
     def sampling(self, side):
         """(model, sampler, x_T, the prompt's encoding, rng) for one side's run."""
         model, _ = self.app.try_model(latent=side == "latent")
         rng = np.random.default_rng(self.level.target["seed"])
         x_T = rng.standard_normal((1, *model.sample_shape), dtype=np.float32)
-        return model, sampler_for(model, "ddim", self.steps), x_T, model.encode_prompt(self.prompt), rng
+        return model, sampler_for(model, "ddim", self.run_steps), x_T, model.encode_prompt(self.prompt), rng
 
     def make_run(self, side):
         model, sampler, x_T, cond, rng = self.sampling(side)
@@ -114,7 +118,9 @@ class LatentLevel(LevelScene):
 
     @property
     def holds_still(self) -> bool:
-        return self.timer is not None and self.timer.running
+        """While a worker measures: the render thread's own allocations stay out of the probe's
+        peak, and its drawing out of the timer's steps."""
+        return any(work is not None and work.running for work in (self.probe, self.timer))
 
     def demo(self):
         self.start()
@@ -124,12 +130,19 @@ class LatentLevel(LevelScene):
         return [self.probe, self.queue, self.timer]
 
     def update(self, dt):
+        if self.probe_due:
+            if not jobs_alive():  # tracing switches only while no worker runs (MemoryTracing): a
+                # scene left a moment ago may still end its last step
+                self.probe, self.probe_due = MemoryProbe({side: self.timed_steps(side) for side in SIDES}), False
+            return
         if self.probing:
             self.memory = self.probe.poll()
             if self.probe.error is not None:
-                self.message, self.probe = ("lab.failed", {"reason": str(self.probe.error)}), None
+                self.failed(self.probe.error)
+                self.probe = None
             elif self.memory is not None:
                 self.queue.start()
+                self.message = ("sampling.running", {})
             return
         error = self.queue.poll()
         if error is not None:
@@ -142,11 +155,12 @@ class LatentLevel(LevelScene):
         if self.timer is None:
             if self.message == ("latent.timing", {}):  # drawn: now the window may hold still
                 self.timer = StepTimer({side: self.timed_steps(side) for side in SIDES},
-                                       rounds=min(TIMED_ROUNDS, self.steps - 1))
+                                       rounds=min(TIMED_ROUNDS, self.run_steps - 1))
             else:
                 self.message = ("latent.timing", {})
         elif self.timer.error is not None:
-            self.message, self.final_score = ("lab.failed", {"reason": str(self.timer.error)}), float("nan")
+            self.failed(self.timer.error)
+            self.final_score = float("nan")
         elif not self.timer.running:
             self.finish(latent)
 

@@ -26,6 +26,7 @@ class LevelScene(Scene):
         self.message = None  # (catalog key, values)
         self.tries = 0  # answers committed so far: each Check, or each run that locks a prediction
         self.tries_checked = 0  # self.tries at the last Check
+        self.best_stars = 0  # the most stars a Check has given
 
     # Where the player commits an answer: True, each Check (the player judges by eye, then
     # checks); a scene whose runs lock a prediction or a setting counts a try at each run instead.
@@ -39,8 +40,7 @@ class LevelScene(Scene):
         scored, else the next; None once no try can earn more than the stars already won."""
         pending = not self.TRY_ON_CHECK and self.tries > self.tries_checked
         n = self.tries if pending else self.tries + 1
-        won = self.result[1] if self.result is not None else 0
-        return n if self.level.most_stars(n) > won else None
+        return n if self.level.most_stars(n) > self.best_stars else None
 
     def text(self, table: dict) -> str:
         return table[self.app.tr.lang]
@@ -96,7 +96,7 @@ class LevelScene(Scene):
         self.tries_checked = self.tries
         earned, most = self.level.stars(score), self.level.most_stars(self.tries)
         stars = min(earned, most)
-        self.result = (score, stars)
+        self.result, self.best_stars = (score, stars), max(self.best_stars, stars)
         self.message = ("level.stars", {"stars": stars}) if stars else ("level.no_stars", {})
         measured = self.measured_text()
         if measured:  # what this try measured stays in the message, won or not
