@@ -17,6 +17,7 @@ written as Moodle's TeX notation \\(…\\) (its MathJax and TeX filters read it)
 or $$…$$ are read back as $…$.
 """
 
+import html
 import re
 import tomllib
 from pathlib import Path
@@ -72,8 +73,23 @@ def _pre(text: str) -> str:
     return text.replace("\x00", "\\")
 
 
+FORMAT = re.compile(r"^\s*\[(?:html|moodle|plain|markdown)\]", re.IGNORECASE)
+TAGS = re.compile(r"</?(?:p|br|strong|em|b|i|u|span|div|sub|sup|ul|ol|li|code|pre|a|font|h[1-6])\b[^>]*>", re.IGNORECASE)
+WEIGHT = re.compile(r"^%-?\d+(?:\.\d+)?%")  # Moodle's credit for an answer: =%100%…, ~%-33.33333%…
+
+
+def _plain(text: str) -> str:
+    """Text as Moodle's own exports write it, as the game shows it: the format marker
+    ([html]) dropped, and HTML tags and entities made plain text (they showed as typed)."""
+    marked = FORMAT.match(text)
+    text = FORMAT.sub("", text, count=1)
+    if marked or TAGS.search(text):
+        text = " ".join(html.unescape(TAGS.sub(" ", text)).split())
+    return text
+
+
 def _post(text: str) -> str:
-    return from_moodle_math("".join(CHARACTERS.get(c, c) for c in text).strip())
+    return from_moodle_math("".join(CHARACTERS.get(c, c) for c in _plain(text)).strip())
 
 
 def _blocks(text: str):
@@ -129,7 +145,7 @@ def read_gift(path: Path, topic: str | None = None) -> list[dict]:
         if not own_topic:
             raise GiftError(f"{where}: no topic: add a line '// topic: forward' (or another) above it, or import "
                             "with --topic")
-        choices = [_post(a.lstrip("=").split("#", 1)[0]) for a in parts]
+        choices = [_post(WEIGHT.sub("", a.lstrip("=").lstrip(), count=1).split("#", 1)[0]) for a in parts]
         questions.append({"id": name or f"q{len(questions) + 1}", "topic": own_topic, "text": _post(question),
                           "choices": choices, "answer": right[0], "explanation": _post(explanation), "line": line_number})
     if not questions:

@@ -76,7 +76,9 @@ def bank_to_kahoot(bank, lang: str, path: Path, seconds: int = 20) -> list[str]:
             left_out.append(f"{q.id}: {', '.join(too_long)} characters (Kahoot's limits)")
             continue
         for column, value in enumerate([row - HEADER_ROW, question, *answers, seconds, q.answer + 1], 1):
-            sheet.cell(row, column, value)
+            cell = sheet.cell(row, column, value)
+            if isinstance(value, str) and value.startswith("="):  # text, not a formula ("= 0,5" broke the import)
+                cell.data_type = "s"
         row += 1
     for column, width in zip("ABCDEFGH", (5, 60, 30, 30, 30, 30, 14, 14)):
         sheet.column_dimensions[column].width = width

@@ -70,7 +70,7 @@ def read_toml(path: Path, error=None) -> dict:
     except OSError as e:
         raise error(f"{path.name}: cannot be read ({e.strerror or e})") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # Notepad's "UTF-8 with BOM" too
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise error(f"{path.name}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x}); "

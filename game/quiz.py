@@ -81,8 +81,14 @@ def _text(value, path: Path, field: str) -> dict:
     return value
 
 
+BANK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
 def parse_bank(path: Path, data: dict) -> Bank:
-    check_text(data.get("id"), path, "id", QuizError)
+    bank_id = check_text(data.get("id"), path, "id", QuizError)
+    if not BANK_ID.fullmatch(bank_id):  # it names the bank's results and exports, on every system
+        raise QuizError(f"{path.name}: field 'id' must be 1 to 64 letters (a–z, no accents), digits, '-' or '_', "
+                        f"starting with a letter or digit: it names the bank's results files; got {bank_id!r}")
     questions, seen = [], set()
     raw = data.get("questions")
     if not isinstance(raw, list) or not raw:
@@ -147,7 +153,16 @@ def _parse_bank_file(path: Path, data: dict) -> Bank:
 
 
 def load_banks(folder: Path = QUIZ_DIR) -> tuple[list[Bank], list[str]]:
-    return load_each(sorted(Path(folder).glob("*.toml")), load_bank)
+    """Every bank in `folder`, and the messages of those that failed; a second bank with an
+    id already taken is one (both rounds' results would go to one file)."""
+    banks, errors = load_each(sorted(Path(folder).glob("*.toml")), load_bank)
+    first = {}
+    for bank in banks:
+        first.setdefault(bank.id, bank)
+        if first[bank.id] is not bank:
+            errors.append(f"{bank.path.name}: field 'id' is {bank.id!r}, as in {first[bank.id].path.name}: "
+                          "each bank needs its own id")
+    return [bank for bank in banks if first[bank.id] is bank], errors
 
 
 def exportable(bank: Bank) -> tuple[list, list[str]]:

@@ -34,6 +34,18 @@ def test_a_hand_written_file_with_moodles_escapes_and_feedback(tmp_path):
     assert q["answer"] == 1 and q["explanation"] == "Con w = 1 la guía no cambia nada: es el modelo condicional."
 
 
+def test_moodles_own_export_reads_as_plain_text(tmp_path):
+    """Moodle writes [html], tags, entities and %credit% weights; they showed as typed."""
+    path = tmp_path / "moodle.txt"
+    path.write_text("// topic: forward\n::q1::[html]<p>¿Qué añade el proceso <strong>directo</strong> a x&lt;sub&gt;0?</p>{\n"
+                    "\t=%100%<p>Ruido gaussiano</p>#<p>¡Sí!</p>\n\t~%-33.33333%<p>Color</p>\n\t~%0%Brillo\n\t~Nada\n"
+                    "\t####<p>El proceso directo suma ruido.</p>\n}\n", encoding="utf-8")
+    [q] = read_gift(path)
+    assert q["text"] == "¿Qué añade el proceso directo a x<sub>0?"  # an entity stays text once unescaped
+    assert q["choices"] == ["Ruido gaussiano", "Color", "Brillo", "Nada"] and q["answer"] == 0
+    assert q["explanation"] == "El proceso directo suma ruido."
+
+
 @pytest.mark.parametrize("body, expected", [
     ("::a::True or false? {TRUE}", "line 3: expected a multiple-choice question with 4 answers"),
     ("::a::Two? {=yes ~no}", "found 2 answers, 1 right"),

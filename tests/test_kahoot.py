@@ -32,6 +32,19 @@ def test_a_bank_reads_back_as_kahoots_template_with_the_questions_that_fit(tmp_p
         bank_to_kahoot(bank, lang, tmp_path / "x.xlsx", seconds=25)
 
 
+def test_a_text_that_starts_with_an_equals_sign_stays_text(tmp_path):
+    """openpyxl writes "= 0,5" as a formula, which Excel cannot read and Kahoot's import refuses."""
+    from dataclasses import replace
+
+    bank = BANKS[0]
+    q = next(q for q in bank.questions if q.image is None)
+    choices = ({"es": "= 0,5", "en": "= 0.5"}, *q.choices[1:])
+    odd = replace(q, text={"es": "=1+1 ¿cuánto vale?", "en": "=1+1 what is it?"}, choices=choices)
+    bank_to_kahoot(replace(bank, questions=(odd,)), "es", tmp_path / "k.xlsx", seconds=30)
+    row = load_workbook(tmp_path / "k.xlsx").active[HEADER_ROW + 1]
+    assert (row[1].value, row[1].data_type, row[2].value, row[2].data_type) == ("=1+1 ¿cuánto vale?", "s", "= 0,5", "s")
+
+
 def test_formulas_become_plain_unicode():
     assert plain_math(r"de $x_{t-1}$ y $\sqrt{\bar\alpha_t}$, $\hat{x}_0$, $\tilde\mu + \sigma_t z$, $\hat\epsilon$") == \
         "de x_(t−1) y √(ᾱ_t), x̂₀, μ̃ + σ_t z, ε̂"

@@ -2,6 +2,7 @@ from dataclasses import replace
 
 import pytest
 
+from game.kahoot import plain_math
 from game.levels import LEVELS_DIR
 from game.quiz import QUIZ_DIR, TOPICS, QuizError, load_bank, load_banks, points
 
@@ -34,6 +35,10 @@ GOOD = (QUIZ_DIR / "01-forward-and-training.toml").read_text(encoding="utf-8")
         (lambda s: s.replace('id = "fwd-end"', 'id = "fwd-markov"'), r"field 'questions\[1\].id' must be a text unique in the bank"),
         (lambda s: drop_first_questions_last_choice(s), r"field 'questions\[0\].choices' must be a list of 4 choices"),
         (lambda s: s.replace('en = "In the forward process, what does $x_t$ depend on?"', 'en = ""'), r"field 'questions\[0\].text' must have non-empty 'es' and 'en' texts"),
+        # the id names the results files: a path, a name too long to save, or what Windows refuses lost a round
+        (lambda s: s.replace('id = "forward-and-training"', 'id = "../../tmp/evil"', 1), r"field 'id' must be 1 to 64 letters"),
+        (lambda s: s.replace('id = "forward-and-training"', f'id = "{"x" * 65}"', 1), r"field 'id' must be 1 to 64 letters"),
+        (lambda s: s.replace('id = "forward-and-training"', 'id = "tema 1: ruido?"', 1), r"field 'id' must be 1 to 64 letters"),
     ],
 )
 def test_malformed_bank_names_file_field_and_expectation(tmp_path, change, message):
@@ -42,6 +47,16 @@ def test_malformed_bank_names_file_field_and_expectation(tmp_path, change, messa
     with pytest.raises(QuizError, match=message) as info:
         load_bank(path)
     assert str(info.value).startswith("bad-bank.toml: ")
+
+
+def test_a_bank_saved_with_a_bom_loads_and_a_second_bank_of_a_taken_id_is_refused(tmp_path):
+    """Notepad's "UTF-8 with BOM" read as "not valid TOML (line 1, column 1)"; a copy of a bank
+    under another file name would have sent both rounds' results to one file."""
+    (tmp_path / "a.toml").write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    (tmp_path / "b.toml").write_text(GOOD, encoding="utf-8")
+    banks, errors = load_banks(tmp_path)
+    assert [b.path.name for b in banks] == ["a.toml"] and banks[0].id == "forward-and-training"
+    assert errors == ["b.toml: field 'id' is 'forward-and-training', as in a.toml: each bank needs its own id"]
 
 
 def test_points_reward_right_fast_and_streaks():
@@ -82,9 +97,11 @@ def test_a_classroom_round_scores_streaks_timeouts_and_writes_the_csv(tmp_path, 
     app.dispatch(pygame.event.Event(pygame_gui.UI_TEXT_ENTRY_FINISHED, ui_element=quiz.name, text="Ana"))  # Enter saves
     rows = read_rows(next(tmp_path.glob("quiz-*[0-9].csv")))
     assert len(rows) == len(bank.questions) and rows[0]["player"] == "Ana" and rows[0]["class"] == "3ºB"
-    assert rows[0]["correct"] == "1" and rows[0]["question_text"] == first.text["en"] and rows[0]["language"] == "en"
+    # the texts as a sheet shows them: formulas in Unicode, not LaTeX
+    assert rows[0]["correct"] == "1" and rows[0]["question_text"] == plain_math(first.text["en"]) and rows[0]["language"] == "en"
     letter = rows[0]["choice_letter"]
-    assert letter in "ABCD" and rows[0]["choice_text"] == first.choices[first.answer]["en"]
+    assert letter in "ABCD" and rows[0]["choice_text"] == plain_math(first.choices[first.answer]["en"])
+    assert not any("$" in r["question_text"] + r["choice_text"] for r in rows)
     assert rows[2]["choice_letter"] == "" and rows[2]["choice_text"] == "Time is up."
     assert sum(int(r["points"]) for r in rows) == quiz.score
     summary = read_rows(next(tmp_path.glob("quiz-*-summary.csv")))

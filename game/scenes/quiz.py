@@ -11,6 +11,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UITextEntryLine
 
+from game.kahoot import plain_math
 from game.levels import load_all_levels
 from game.paths import export_dir
 from game.quiz import load_banks, points
@@ -217,8 +218,8 @@ class QuizScene(Scene):
         tr = self.app.tr
         name, klass = (entry.get_text().strip() for entry in (self.name, self.klass))
         who = (klass, name or "?", tr.lang, self.bank.id)
-        answers = [(a.time, *who, a.question.id, a.question.text[tr.lang], a.letter,
-                    a.question.choices[a.chosen][tr.lang] if a.chosen >= 0 else tr("quiz.timeout"),
+        answers = [(a.time, *who, a.question.id, plain_math(a.question.text[tr.lang]), a.letter,  # a sheet shows no LaTeX
+                    plain_math(a.question.choices[a.chosen][tr.lang]) if a.chosen >= 0 else tr("quiz.timeout"),
                     int(a.right), float(a.seconds), a.points) for a in self.results]
         summary = [(time.strftime(STAMP), *who, len(self.results), self.right,
                     len(self.results) - self.right, self.score)]
