@@ -207,6 +207,9 @@ def load_course_file(path: Path):
         return parse_chapters(path, data)
     if isinstance(data.get("question"), list):  # a level has no [[question]] tables: a misspelt bank
         raise QuizError(f"{path.name}: [[question]] tables: a quiz bank holds [[questions]] tables")
+    if "kind" not in data and "objective" not in data:  # read as a level, it was "missing field 'kind'"
+        raise QuizError(f"{path.name}: neither a quiz bank nor a level: a bank holds [[questions]] tables, "
+                        "a level a 'kind' and an [objective]")
     return parse_level(path, data)
 
 

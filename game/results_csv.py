@@ -94,8 +94,21 @@ def append_together(files, dialect: Dialect) -> None:
         raise
 
 
+def as_utf8(old: bytes) -> bytes:
+    """A results file's bytes as UTF-8 with the BOM. Spanish Excel's "CSV (delimitado por comas)"
+    saves in Windows-1252 without the BOM: rows appended in UTF-8 after that read "MarÃ­a", and
+    the file could no longer be read whole."""
+    try:
+        old.decode("utf-8")
+    except UnicodeDecodeError:
+        old = old.decode("cp1252", errors="replace").encode("utf-8")
+    return old if not old or old.startswith(BOM.encode("utf-8")) else BOM.encode("utf-8") + old
+
+
 def _appended(old: bytes, header, rows, dialect: Dialect) -> bytes:
-    """A file's bytes with the new rows after them (a new file starts with the BOM and the header)."""
+    """A file's bytes (as_utf8) with the new rows after them (a new file starts with the BOM and
+    the header)."""
+    old = as_utf8(old)
     dialect = existing_dialect(old, dialect)
     if old and not old.endswith(b"\n"):
         old += b"\r\n"  # a file cut short by an earlier failure elsewhere: start on a line of its own

@@ -248,6 +248,10 @@ def test_validate_checks_quiz_banks_too(tmp_path, capsys):
     typo.write_text(GOOD.replace("[[questions]]", "[[question]]"), encoding="utf-8")
     assert validate([typo]) == 1
     assert "typo.toml: [[question]] tables: a quiz bank holds [[questions]] tables" in capsys.readouterr().out
+    empty = tmp_path / "empty.toml"  # a bank begun, no question yet: not "missing field 'kind'"
+    empty.write_text('id = "mine"\n[title]\nes = "Mío"\nen = "Mine"\n', encoding="utf-8")
+    assert validate([empty]) == 1
+    assert "empty.toml: neither a quiz bank nor a level: a bank holds [[questions]] tables" in capsys.readouterr().out
 
 
 def test_choices_are_shuffled_and_a_press_answers_the_choice_it_shows():

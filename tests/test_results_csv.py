@@ -28,6 +28,16 @@ def test_a_file_has_the_bom_and_the_separator_and_decimal_mark_of_its_locale(tmp
     assert read_rows(path)[1]["seconds"] == f"1{decimal}25"
 
 
+def test_a_file_excel_saved_again_in_windows_1252_keeps_its_accents_when_a_round_is_added(tmp_path):
+    """Spanish Excel's "CSV (delimitado por comas)" drops the BOM and writes Windows-1252; rows
+    appended in UTF-8 after it read "MarÃ­a", and the file could no longer be read."""
+    path = tmp_path / "r.csv"
+    path.write_bytes("player;seconds;points\r\nMaría 2ºB;3,5;140\r\n".encode("cp1252"))
+    append_rows(path, HEADER, [("José", 1.25, 100)], dialect_for(","))
+    assert path.read_bytes().startswith(BOM.encode("utf-8"))
+    assert [(r["player"], r["seconds"]) for r in read_rows(path)] == [("María 2ºB", "3,5"), ("José", "1,25")]
+
+
 def test_every_hostile_name_comes_back_as_one_text_cell_that_is_not_a_formula(tmp_path):
     path = tmp_path / "r.csv"
     append_rows(path, HEADER, [(name, 1.0, 0) for name in HOSTILE], dialect_for(","))
