@@ -73,11 +73,19 @@ class Bank:
     questions: tuple
 
 
-def _text(value, path: Path, field: str) -> dict:
+# the most characters the quiz screen shows whole in large text (a choice on its one-line button
+# in the compact font; longer ones were cut at both ends, a long explanation ran under "Next")
+LONGEST = {"text": 200, "choice": 110, "explanation": 350}
+
+
+def _text(value, path: Path, field: str, longest: int | None = None) -> dict:
     if not isinstance(value, dict) or any(not isinstance(value.get(lang), str) or not value[lang].strip() for lang in LANGUAGES):
         raise QuizError(f"{path.name}: field '{field}' must have non-empty 'es' and 'en' texts; got {value!r}")
     for lang in LANGUAGES:
         check_text(value[lang], path, f"{field}.{lang}", QuizError)
+        if longest is not None and len(value[lang]) > longest:
+            raise QuizError(f"{path.name}: field '{field}.{lang}' has {len(value[lang])} characters; the quiz screen "
+                            f"shows at most {longest}")
     return value
 
 
@@ -119,10 +127,10 @@ def parse_bank(path: Path, data: dict) -> Bank:
                                 f"choice {j} is the right answer")
             misconceptions.append(None if wrong is None else _text(wrong, path, f"{where}.choices[{j}].misconception"))
         questions.append(Question(
-            qid, q["topic"], _text(q.get("text"), path, f"{where}.text"),
+            qid, q["topic"], _text(q.get("text"), path, f"{where}.text", LONGEST["text"]),
             tuple(_text({k: c[k] for k in c if k != "misconception"} if isinstance(c, dict) else c, path,
-                        f"{where}.choices[{j}]") for j, c in enumerate(choices)),
-            answer, _text(q.get("explanation"), path, f"{where}.explanation"),
+                        f"{where}.choices[{j}]", LONGEST["choice"]) for j, c in enumerate(choices)),
+            answer, _text(q.get("explanation"), path, f"{where}.explanation", LONGEST["explanation"]),
             _image(q.get("image"), path, f"{where}.image"), level, tuple(misconceptions),
         ))
     return Bank(path, data["id"], _text(data.get("title"), path, "title"), tuple(questions))

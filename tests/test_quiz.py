@@ -39,6 +39,9 @@ GOOD = (QUIZ_DIR / "01-forward-and-training.toml").read_text(encoding="utf-8")
         (lambda s: s.replace('id = "forward-and-training"', 'id = "../../tmp/evil"', 1), r"field 'id' must be 1 to 64 letters"),
         (lambda s: s.replace('id = "forward-and-training"', f'id = "{"x" * 65}"', 1), r"field 'id' must be 1 to 64 letters"),
         (lambda s: s.replace('id = "forward-and-training"', 'id = "tema 1: ruido?"', 1), r"field 'id' must be 1 to 64 letters"),
+        # what the screen cannot show whole (a long choice was cut at both ends)
+        (lambda s: s.replace('en = "In the forward process, what does $x_t$ depend on?"', f'en = "{"x" * 201}"'),
+         r"field 'questions\[0\].text.en' has 201 characters; the quiz screen shows at most 200"),
     ],
 )
 def test_malformed_bank_names_file_field_and_expectation(tmp_path, change, message):
@@ -57,6 +60,29 @@ def test_a_bank_saved_with_a_bom_loads_and_a_second_bank_of_a_taken_id_is_refuse
     banks, errors = load_banks(tmp_path)
     assert [b.path.name for b in banks] == ["a.toml"] and banks[0].id == "forward-and-training"
     assert errors == ["b.toml: field 'id' is 'forward-and-training', as in a.toml: each bank needs its own id"]
+
+
+def test_the_longest_choice_a_bank_may_hold_fits_its_button_in_large_text(tmp_path):
+    """A choice over the button's width was cut at both ends; it gets the compact font, and the
+    bank's limit (quiz.LONGEST) is what that font shows whole."""
+    from dataclasses import replace
+
+    from game.app import App
+    from game.quiz import LONGEST
+    from game.scenes.quiz import QuizScene
+
+    app = App(lang="es")
+    app.set_large_text(True)
+    bank = load_banks()[0][0]
+    q = next(q for q in bank.questions if q.image is None and not any("$" in c["es"] for c in q.choices))
+    longest = ("muestreo " * 20)[:LONGEST["choice"]]
+    quiz = QuizScene(app, replace(bank, questions=(replace(q, choices=({"es": longest, "en": longest}, *q.choices[1:])),)))
+    app.push(quiz)
+    long_button = quiz.choice_buttons[quiz.order.index(0)]
+    label = f"{'ABCD'[quiz.order.index(0)]}.  {longest}"
+    assert "#compact" in long_button.object_ids and app.theme.font_of("#compact").size(label)[0] <= 1080 - 20
+    assert all("#compact" not in b.object_ids for b in quiz.choice_buttons if b is not long_button)
+    app.pop()
 
 
 def test_points_reward_right_fast_and_streaks():
