@@ -35,10 +35,10 @@ class Theme:
         self._fonts: dict = {}
         self.drawn: list | None = None  # a list: every text() call appends (rect, text) — for layout tests
 
-    def fits_button(self, text: str, width: int, padding: int = 20) -> bool:
-        """Whether `text` fits on one line of a button `width` px wide in the buttons' font;
-        where not, a scene gives the button object_id "#compact" (a smaller font)."""
-        return self.font_of("button").size(text)[0] <= width - padding
+    def button_font(self, text: str, width: int, padding: int = 20) -> str | None:
+        """The object_id that gives a button `width` px wide room for `text` on its one line:
+        None where the buttons' font fits it, else "#compact" (a smaller font)."""
+        return None if self.font_of("button").size(text)[0] <= width - padding else "#compact"
 
     def font_of(self, block: str) -> pygame.font.Font:
         """The font a theme.json block (a widget's) sets."""

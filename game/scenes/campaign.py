@@ -108,8 +108,8 @@ class CampaignScene(Scene):
             else:
                 label = level_label(self.app, entry)
             column, row = divmod(i, self.rows)
-            compact = None if self.app.theme.fits_button(label, width) else "#compact"  # a long chapter title
-            button = self.add(UIButton((80 + column * (width + 20), 110 + row * ROW, width, ROW - 10), label, ui, object_id=compact))
+            button = self.add(UIButton((80 + column * (width + 20), 110 + row * ROW, width, ROW - 10), label, ui,
+                                       object_id=self.app.theme.button_font(label, width)))  # a long chapter title
             self.buttons[button] = entry
 
     def resume(self):

@@ -169,9 +169,8 @@ class QuizScene(Scene):
             return
         for i, k in enumerate(self.order):  # button i shows choice k of the bank
             label = f"{'ABCD'[i]}.  {self.question.choices[k][tr.lang]}"
-            compact = None if self.app.theme.fits_button(label, 1080) else "#compact"  # a long choice (large text)
             button = self.add(UIButton((100, 260 + i * 70, 1080, 58), "" if has_math(label) else label, ui,
-                                       object_id=compact))
+                                       object_id=self.app.theme.button_font(label, 1080)))  # a long choice (large text)
             if has_math(label):
                 self.typeset[button] = label
             self.choice_buttons.append(button)
